@@ -1,0 +1,13 @@
+//! The HTTP API: handlers and the errors they answer with.
+
+pub mod error;
+pub mod request;
+pub mod sign;
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// `GET /healthz`: the process is up and serving.
+pub async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}

@@ -1,0 +1,94 @@
+//! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
+
+use crate::api::error::{ApiError, BODY};
+use crate::api::request;
+use crate::signature::SignError;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use serde::Serialize;
+
+/// A signature request is a few dozen bytes; anything near this is not one.
+pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignatureReply {
+    pub signature: String,
+    pub sdk_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meeting_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<u8>,
+    /// Unix seconds; absent for a native-SDK token, as the other two.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<SignatureReply>, ApiError> {
+    require_json(&headers)?;
+    let body = read_body(&headers, body).await?;
+    let claims = request::decode(&body, state.max_lifetime).map_err(ApiError::Invalid)?;
+    let signature = state.signer.sign(&claims, state.clock.now())?;
+    let expires_at = signature.expires_at;
+    let target = claims.meeting;
+    Ok(Json(SignatureReply {
+        signature: signature.into_string(),
+        sdk_key: state.signer.sdk_key().to_owned(),
+        expires_at: target.is_some().then_some(expires_at),
+        meeting_number: target.as_ref().map(|t| t.number.to_string()),
+        role: target.map(|t| t.role.as_number()),
+    }))
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let essence = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim());
+    match essence {
+        Some(mime) if mime.eq_ignore_ascii_case("application/json") => Ok(()),
+        _ => Err(ApiError::UnsupportedMediaType),
+    }
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
+    // Refuse an announced oversize body without reading any of it.
+    let announced = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return Err(too_large);
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| {
+            if std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            {
+                too_large
+            } else {
+                ApiError::invalid(BODY, "the body could not be read to its end; send it again")
+            }
+        })
+}
+
+impl From<SignError> for ApiError {
+    fn from(error: SignError) -> Self {
+        let property = match error {
+            SignError::LegacyNeedsMeeting => "meetingNumber",
+            SignError::LegacyUnsupported(field) => field,
+        };
+        ApiError::invalid(property, error.to_string())
+    }
+}

@@ -1,0 +1,117 @@
+//! Runs the real-browser suite in `tests/browser/` (Playwright driving Debian's Chromium, with
+//! Zoom's real Web SDK from npm) against this service, started here on a loopback port.
+//!
+//! Without Node, the npm packages or Chromium it skips with the reason, unless `CI` is set: CI
+//! must prove the page works, so there a missing piece is a failure.
+
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use zoom_signer::AppState;
+use zoom_signer::page::JoinPage;
+use zoom_signer::signature::{Format, Lifetime, Signer};
+
+const KEY: &str = "browser-test-key";
+const SDK_VERSION: &str = "6.2.0";
+/// The whole suite takes well under a minute; this only stops a hung browser from hanging CI.
+const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn suite_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM_PATH")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+fn missing_prerequisite() -> Option<String> {
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("`node` is not installed (Debian: apt-get install nodejs npm)".into());
+    }
+    if !suite_dir().join("node_modules/playwright-core").is_dir()
+        || !suite_dir().join("node_modules/@zoom/meetingsdk").is_dir()
+    {
+        return Some("npm packages are missing: run `npm ci` in tests/browser".into());
+    }
+    if !chromium().is_file() {
+        return Some(format!(
+            "{} is missing: apt-get install chromium",
+            chromium().display()
+        ));
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
+    if let Some(reason) = missing_prerequisite() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "browser tests cannot run in CI: {reason}"
+        );
+        eprintln!("SKIPPED browser end-to-end tests: {reason}");
+        return;
+    }
+
+    let secret = format!("browser-test-secret-{}", std::process::id());
+    let signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
+    let state = AppState::new(
+        signer,
+        Lifetime::TWO_HOURS,
+        JoinPage::new(SDK_VERSION, false),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zoom_signer::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let run = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("node")
+            .args(["--test", "--test-reporter=spec"])
+            .current_dir(suite_dir())
+            .env("SIGNER_URL", &url)
+            .env("SIGNER_TEST_KEY", KEY)
+            .env("SIGNER_TEST_SECRET", &secret)
+            .env("SIGNER_SDK_VERSION", SDK_VERSION)
+            .env("CHROMIUM_PATH", chromium())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node starts");
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > SUITE_TIMEOUT {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    println!("{printed}");
+    assert!(
+        run.status.success(),
+        "the browser suite failed ({}):\n{printed}",
+        run.status
+    );
+    assert!(
+        printed.contains("# pass") && !printed.contains("# pass 0"),
+        "the browser suite ran no test:\n{printed}"
+    );
+}

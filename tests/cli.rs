@@ -1,0 +1,226 @@
+//! The binary as an operator runs it: exit codes, messages, `.env`, and secrets kept out of output.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CANARY: &str = "canary-secret-7f3a9c";
+
+/// The binary with an empty environment, run in an empty directory (so no `.env` is picked up).
+fn signer_in(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zoom-signer"));
+    command.env_clear().current_dir(dir).stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> (Output, String) {
+    let output = command.output().unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, all)
+}
+
+#[test]
+fn a_missing_key_exits_2_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, all) = run(signer_in(dir.path()).env("ZOOM_MEETING_SDK_SECRET", CANARY));
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("ZOOM_MEETING_SDK_KEY is not set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".env.example"), "{stderr}");
+    assert!(!all.contains(CANARY));
+}
+
+#[test]
+fn bad_settings_exit_2_and_never_print_the_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, format!("{CANARY}\n")).unwrap();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("PORT", "eighty")], "PORT"),
+        (&[("SIGNER_TTL", "10")], "SIGNER_TTL"),
+        (&[("SIGNER_MAX_TTL", "999999")], "SIGNER_MAX_TTL"),
+        (&[("SIGNER_FORMAT", "jws")], "SIGNER_FORMAT"),
+        (&[("SIGNER_BACKDATE", "soon")], "SIGNER_BACKDATE"),
+        (
+            &[(
+                "ZOOM_MEETING_SDK_SECRET_FILE",
+                secret_file.to_str().unwrap(),
+            )],
+            "ZOOM_MEETING_SDK_SECRET",
+        ),
+        (&[("ZOOM_MEETING_SDK_KEY", "")], "ZOOM_MEETING_SDK_KEY"),
+    ];
+    for (extra, variable) in cases {
+        let mut command = signer_in(dir.path());
+        command
+            .env("ZOOM_MEETING_SDK_KEY", "key")
+            .env("ZOOM_MEETING_SDK_SECRET", CANARY)
+            .envs(extra.iter().copied());
+        let (output, all) = run(&mut command);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {all}");
+        assert!(
+            all.contains(variable),
+            "{extra:?} should name {variable}: {all}"
+        );
+        assert!(!all.contains(CANARY), "{extra:?} printed the secret: {all}");
+    }
+}
+
+#[test]
+fn help_lists_every_setting_and_hides_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, all) = run(signer_in(dir.path())
+        .arg("--help")
+        .env("ZOOM_MEETING_SDK_SECRET", CANARY));
+    assert!(output.status.success(), "{all}");
+    for variable in [
+        "ZOOM_MEETING_SDK_KEY",
+        "ZOOM_MEETING_SDK_KEY_FILE",
+        "ZOOM_MEETING_SDK_SECRET",
+        "ZOOM_MEETING_SDK_SECRET_FILE",
+        "HOST",
+        "PORT",
+        "SIGNER_FORMAT",
+        "SIGNER_TTL",
+        "SIGNER_MAX_TTL",
+        "SIGNER_BACKDATE",
+        "SIGNER_WEB_SDK_VERSION",
+        "SIGNER_LOG_FORMAT",
+        "--demo",
+    ] {
+        assert!(all.contains(variable), "--help does not mention {variable}");
+    }
+    assert!(all.contains("[default: 7200]") && all.contains("[default: 4000]"));
+    assert!(!all.contains(CANARY));
+}
+
+#[test]
+fn dotenv_is_read_but_the_real_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "ZOOM_MEETING_SDK_KEY=key\nZOOM_MEETING_SDK_SECRET={CANARY}\nSIGNER_TTL=from-dotenv\n"
+        ),
+    )
+    .unwrap();
+    let (output, all) = run(signer_in(dir.path()).env("SIGNER_TTL", "from-environment"));
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("\"from-environment\""),
+        "the environment should win: {all}"
+    );
+    assert!(!all.contains(CANARY));
+
+    // A .env line that cannot be parsed is reported without echoing it (it may hold a secret).
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("ZOOM_MEETING_SDK_SECRET {CANARY}\n"),
+    )
+    .unwrap();
+    let (output, all) = run(&mut signer_in(dir.path()));
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(all.contains(".env"), "{all}");
+    assert!(!all.contains(CANARY), "{all}");
+}
+
+/// Starts the binary, waits for its "listening" line, runs `f` against it, then stops it and
+/// returns everything it printed.
+fn with_running_server(command: &mut Command, f: impl FnOnce(std::net::SocketAddr)) -> String {
+    let mut child = command
+        .env("PORT", "0")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut printed = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0 && Instant::now() < deadline,
+            "no listening line: {printed}"
+        );
+        printed.push_str(&line);
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    f(addr);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut printed).unwrap();
+    assert!(
+        output.status.success(),
+        "SIGTERM should stop it cleanly: {printed}"
+    );
+    printed + &String::from_utf8_lossy(&output.stdout)
+}
+
+#[test]
+fn a_running_server_logs_one_line_per_request_and_no_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = signer_in(dir.path());
+    command
+        .env("ZOOM_MEETING_SDK_KEY", "key")
+        .env("ZOOM_MEETING_SDK_SECRET", CANARY)
+        .env("RUST_LOG", "trace");
+    let mut issued = String::new();
+    let log = with_running_server(&mut command, |addr| {
+        let body = r#"{"meetingNumber":"123456789","role":0}"#;
+        let answer = common::raw_http(
+            addr,
+            &format!("POST /signature?pwd=hunter2 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
+        )
+        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        issued = json["signature"].as_str().unwrap().to_owned();
+        common::raw_http(addr, "POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{]").unwrap();
+    });
+    assert!(!issued.is_empty());
+    assert!(!log.contains(CANARY), "secret in log:\n{log}");
+    assert!(!log.contains(&issued), "signature in log:\n{log}");
+    assert!(!log.contains("hunter2"), "query string in log:\n{log}");
+    assert!(!log.contains("123456789"), "request body in log:\n{log}");
+    let access: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("zoom_signer::access"))
+        .collect();
+    assert_eq!(access.len(), 2, "one access line per request:\n{log}");
+    assert!(
+        access[0].contains("route=/signature") && access[0].contains("status=200"),
+        "{}",
+        access[0]
+    );
+    assert!(access[1].contains("status=400"), "{}", access[1]);
+}
+
+#[test]
+fn demo_mode_needs_no_credentials_and_warns_loudly() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = with_running_server(signer_in(dir.path()).arg("--demo"), |addr| {
+        let page = common::raw_http(
+            addr,
+            "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        assert!(page.contains(r#"data-demo="true""#), "{page}");
+    });
+    assert!(log.contains("DEMO MODE") && log.contains("REJECT"), "{log}");
+}
