@@ -4,53 +4,66 @@
 //! [`app`] builds the whole HTTP application from an [`AppState`]; [`serve`] runs it on a
 //! listener until a shutdown future completes. `main.rs` only wires configuration to these.
 
+pub mod access;
 pub mod access_log;
 pub mod api;
 pub mod config;
 pub mod page;
+pub mod server;
 pub mod signature;
 pub mod state;
 pub mod telemetry;
 
-pub use state::AppState;
+pub use server::serve;
+pub use state::{AppState, Options};
 
 use axum::Router;
 use axum::http::HeaderValue;
-use axum::http::header::CACHE_CONTROL;
-use axum::routing::{get, post};
-use std::future::Future;
-use tokio::net::TcpListener;
+use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The whole application: routes, fallbacks and the layers every response passes through.
 pub fn app(state: AppState) -> Router {
     Router::new()
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", get(page::index).post(api::sign::create))
-        .route("/signature", post(api::sign::create))
+        .route("/", get(page::index).merge(signing(&state)))
+        .route("/signature", signing(&state))
         .route("/healthz", get(api::health))
         .route("/assets/join.js", get(page::script))
         .route("/assets/join.css", get(page::stylesheet))
         .fallback(api::error::not_found)
         .method_not_allowed_fallback(api::error::method_not_allowed)
-        .layer(axum::middleware::from_fn(access_log::log_request))
+        .layer(from_fn_with_state(
+            state.clone(),
+            api::guard::request_timeout,
+        ))
+        .layer(from_fn(access_log::log_request))
         // Signatures are credentials: no cache may keep one. Page routes set their own policy.
         .layer(SetResponseHeaderLayer::if_not_present(
             CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .with_state(state)
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes, then lets requests in flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+/// The signing endpoint with its guards, outermost first: audit (and client address), origin
+/// and CORS, rate limit.
+fn signing(state: &AppState) -> MethodRouter<AppState> {
+    post(api::sign::create)
+        .options(api::guard::options)
+        .layer(from_fn_with_state(state.clone(), api::guard::rate_limit))
+        .layer(from_fn_with_state(state.clone(), api::guard::origin))
+        .layer(from_fn_with_state(state.clone(), api::audit::audit))
 }
 
 /// Completes on Ctrl-C or SIGTERM (what `docker stop` and Kubernetes send).

@@ -3,6 +3,9 @@ use zoom_signer::config::Settings;
 use zoom_signer::{AppState, serve, shutdown_signal, telemetry};
 
 fn main() -> ExitCode {
+    // Before any secret is read: no core dumps, no ptrace by same-user processes.
+    let not_dumpable =
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(error) => {
@@ -11,6 +14,9 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.log_format);
+    if let Err(error) = not_dumpable {
+        tracing::warn!("cannot make the process non-dumpable: {error}");
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

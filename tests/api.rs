@@ -4,72 +4,12 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{KEY, NOW, SECRET, state, state_with, verify_jwt};
-use http_body_util::BodyExt;
+use common::{KEY, NOW, Reply, SECRET, post_json, send_to, state, state_with, verify_jwt};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use zoom_signer::app;
 use zoom_signer::signature::{Format, Lifetime};
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(&name).map_or("", |v| v.to_str().unwrap())
-    }
-
-    fn reasons(&self) -> Vec<(String, String)> {
-        let body = self.json();
-        body["errors"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no errors array in {body}"))
-            .iter()
-            .map(|e| {
-                (
-                    e["property"].as_str().unwrap().to_owned(),
-                    e["reason"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
-}
-
-async fn send_to(state: zoom_signer::AppState, request: Request<Body>) -> Reply {
-    let response = app(state).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
 
 async fn send(request: Request<Body>) -> Reply {
     send_to(state(), request).await
-}
-
-fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap()
 }
 
 async fn sign(body: Value) -> Reply {
@@ -96,12 +36,12 @@ async fn issues_a_meeting_signature_that_verifies() {
 
 #[tokio::test]
 async fn post_to_the_root_is_an_alias_as_in_zooms_sample() {
-    let body = json!({"meetingNumber": 987654321u64, "role": "1", "expirationSeconds": "1800", "videoWebRtcMode": "1"});
+    let body = json!({"meetingNumber": 987654321u64, "role": "0", "expirationSeconds": "1800", "videoWebRtcMode": "1"});
     let reply = send(post_json("/", body.to_string())).await;
     assert_eq!(reply.status, StatusCode::OK);
     let claims = verify_jwt(reply.json()["signature"].as_str().unwrap(), SECRET).unwrap();
     assert_eq!(claims["mn"], "987654321");
-    assert_eq!(claims["role"], 1);
+    assert_eq!(claims["role"], 0);
     assert_eq!(
         claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
         1800
@@ -217,8 +157,8 @@ async fn bodies_that_are_not_json_get_415() {
 #[tokio::test]
 async fn wrong_methods_get_405_with_allow() {
     for (method, path, allow) in [
-        (Method::GET, "/signature", "POST"),
-        (Method::PUT, "/", "GET,HEAD,POST"),
+        (Method::GET, "/signature", "POST,OPTIONS"),
+        (Method::PUT, "/", "GET,HEAD,POST,OPTIONS"),
         (Method::DELETE, "/healthz", "GET,HEAD"),
     ] {
         let reply = send(
@@ -317,11 +257,12 @@ async fn the_page_is_served_without_any_credential() {
 
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
-    let demo = zoom_signer::AppState::new(
-        common::signer(Format::Jwt),
-        Lifetime::TWO_HOURS,
-        zoom_signer::page::JoinPage::new("5.1.4", true),
-    );
+    let page = zoom_signer::page::JoinPage::new("5.1.4", true);
+    let options = zoom_signer::Options {
+        page,
+        ..common::options()
+    };
+    let demo = zoom_signer::AppState::new(common::signer(Format::Jwt), options);
     let html = String::from_utf8(
         send_to(demo, Request::get("/").body(Body::empty()).unwrap())
             .await

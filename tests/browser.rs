@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use zoom_signer::AppState;
 use zoom_signer::page::JoinPage;
-use zoom_signer::signature::{Format, Lifetime, Signer};
+use zoom_signer::signature::{Format, Signer};
+use zoom_signer::{AppState, Options};
 
 const KEY: &str = "browser-test-key";
 const SDK_VERSION: &str = "6.2.0";
@@ -58,11 +58,11 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 
     let secret = format!("browser-test-secret-{}", std::process::id());
     let signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
-    let state = AppState::new(
-        signer,
-        Lifetime::TWO_HOURS,
-        JoinPage::new(SDK_VERSION, false),
-    );
+    let options = Options {
+        page: JoinPage::new(SDK_VERSION, false),
+        ..Options::default()
+    };
+    let state = AppState::new(signer, options);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -172,43 +172,125 @@ fn with_running_server(command: &mut Command, f: impl FnOnce(std::net::SocketAdd
     printed + &String::from_utf8_lossy(&output.stdout)
 }
 
+const HOST_TOKEN: &str = "host-canary-token-5d1e0b7a";
+const API_TOKEN: &str = "api-canary-token-93c4f2e8";
+const WRONG_TOKEN: &str = "wrong-canary-token-11aa22bb";
+
+fn post_signature(
+    addr: std::net::SocketAddr,
+    body: &str,
+    bearer: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let authorization = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let answer = common::raw_http(
+        addr,
+        &format!(
+            "POST /signature?pwd=hunter2 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let json = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    (status, json)
+}
+
 #[test]
-fn a_running_server_logs_one_line_per_request_and_no_credentials() {
+fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let mut command = signer_in(dir.path());
     command
         .env("ZOOM_MEETING_SDK_KEY", "key")
         .env("ZOOM_MEETING_SDK_SECRET", CANARY)
+        .env("SIGNER_HOST_TOKENS", HOST_TOKEN)
+        .env("SIGNER_API_TOKENS", API_TOKEN)
         .env("RUST_LOG", "trace");
-    let mut issued = String::new();
+    let participant = r#"{"meetingNumber":"123456789","role":0}"#;
+    let host = r#"{"meetingNumber":"123456789","role":1}"#;
+    let mut issued = Vec::new();
     let log = with_running_server(&mut command, |addr| {
-        let body = r#"{"meetingNumber":"123456789","role":0}"#;
-        let answer = common::raw_http(
-            addr,
-            &format!("POST /signature?pwd=hunter2 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
-        )
-        .unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-        issued = json["signature"].as_str().unwrap().to_owned();
-        common::raw_http(addr, "POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{]").unwrap();
+        let cases = [
+            (participant, Some(API_TOKEN), 200),
+            (host, Some(HOST_TOKEN), 200),
+            ("{]", Some(API_TOKEN), 400),
+            (host, Some(API_TOKEN), 401),
+            (participant, Some(WRONG_TOKEN), 401),
+            (participant, None, 401),
+        ];
+        for (body, bearer, expected) in cases {
+            let (status, json) = post_signature(addr, body, bearer);
+            assert_eq!(status, expected, "{body} with {bearer:?}: {json}");
+            if let Some(signature) = json["signature"].as_str() {
+                issued.push(signature.to_owned());
+            }
+        }
     });
-    assert!(!issued.is_empty());
-    assert!(!log.contains(CANARY), "secret in log:\n{log}");
-    assert!(!log.contains(&issued), "signature in log:\n{log}");
+    assert_eq!(issued.len(), 2);
+    for (what, secret) in [
+        ("SDK secret", CANARY),
+        ("host token", HOST_TOKEN),
+        ("API token", API_TOKEN),
+        ("wrong token", WRONG_TOKEN),
+    ] {
+        assert!(!log.contains(secret), "{what} in log:\n{log}");
+    }
+    for signature in &issued {
+        assert!(
+            !log.contains(signature.as_str()),
+            "signature in log:\n{log}"
+        );
+        // Not even its signing part.
+        assert!(
+            !log.contains(signature.rsplit('.').next().unwrap()),
+            "signature in log:\n{log}"
+        );
+    }
     assert!(!log.contains("hunter2"), "query string in log:\n{log}");
-    assert!(!log.contains("123456789"), "request body in log:\n{log}");
+
     let access: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("zoom_signer::access"))
         .collect();
-    assert_eq!(access.len(), 2, "one access line per request:\n{log}");
+    assert_eq!(access.len(), 6, "one access line per request:\n{log}");
     assert!(
         access[0].contains("route=/signature") && access[0].contains("status=200"),
         "{}",
         access[0]
     );
-    assert!(access[1].contains("status=400"), "{}", access[1]);
+
+    let audit: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("zoom_signer::audit"))
+        .collect();
+    assert_eq!(audit.len(), 6, "one audit line per signing request:\n{log}");
+    assert!(
+        audit.iter().all(|l| l.contains("client=127.0.0.1")),
+        "{audit:#?}"
+    );
+    assert!(
+        audit[0].contains("outcome=\"issued\"")
+            && audit[0].contains("meeting=\"123456789\"")
+            && audit[0].contains("role=\"0\""),
+        "{}",
+        audit[0]
+    );
+    assert!(
+        audit[1].contains("outcome=\"issued\"") && audit[1].contains("role=\"1\""),
+        "{}",
+        audit[1]
+    );
+    assert!(
+        audit[3].contains("outcome=\"refused\"") && audit[3].contains("not_a_host_token"),
+        "{}",
+        audit[3]
+    );
+    assert!(
+        audit[5].contains("outcome=\"refused\"") && audit[5].contains("api_token_missing"),
+        "{}",
+        audit[5]
+    );
 }
 
 #[test]

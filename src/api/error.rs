@@ -3,10 +3,13 @@
 //! Every error reply has the shape `{"errors": [{"property": …, "reason": …}]}` (the shape Zoom's
 //! Node sample uses for validation errors), so a client needs one code path for all of them.
 
+use crate::access::Refusal;
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::time::Duration;
 
 /// `property` for a problem that is not about one field.
 pub const BODY: &str = "$body";
@@ -31,16 +34,31 @@ impl Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Bad values or malformed JSON: every problem found, at once.
-    #[error("the request is invalid")]
+    #[error("invalid request")]
     Invalid(Vec<Problem>),
-    #[error("the body is larger than {limit} bytes")]
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("origin not allowed")]
+    OriginForbidden,
+    #[error("rate limited")]
+    TooManyRequests { retry_after: Duration },
+    #[error("body too large")]
     PayloadTooLarge { limit: usize },
-    #[error("the body is not JSON")]
+    #[error("not JSON")]
     UnsupportedMediaType,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("no such path")]
     NotFound,
+    #[error("request timed out")]
+    RequestTimeout,
+}
+
+/// Put on error responses so the audit line can say why, without parsing the body.
+#[derive(Debug, Clone)]
+pub struct RefusalReason {
+    pub code: &'static str,
+    pub reason: String,
 }
 
 impl ApiError {
@@ -51,36 +69,70 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Refused(refusal) if refusal.is_unauthenticated() => StatusCode::UNAUTHORIZED,
+            Self::Refused(_) | Self::OriginForbidden => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// A stable label for audit lines and metrics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "invalid",
+            Self::Refused(refusal) => refusal.code(),
+            Self::OriginForbidden => "origin_forbidden",
+            Self::TooManyRequests { .. } => "rate_limited",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotFound => "not_found",
+            Self::RequestTimeout => "request_timeout",
         }
     }
 
     fn problems(self) -> Vec<Problem> {
+        let request = |reason: &str| vec![Problem::new(REQUEST, reason)];
         match self {
             Self::Invalid(problems) => problems,
+            Self::Refused(refusal) => vec![Problem::new(refusal.property(), refusal.to_string())],
+            Self::OriginForbidden => request(
+                "pages on this origin may not ask for signatures; the operator can list it in SIGNER_ALLOWED_ORIGINS",
+            ),
+            Self::TooManyRequests { retry_after } => vec![Problem::new(
+                REQUEST,
+                format!(
+                    "too many requests from this address; try again in {} s",
+                    retry_seconds(retry_after)
+                ),
+            )],
             Self::PayloadTooLarge { limit } => vec![Problem::new(
                 BODY,
                 format!(
                     "the body must be at most {limit} bytes; a signature request is a small JSON object"
                 ),
             )],
-            Self::UnsupportedMediaType => vec![Problem::new(
-                REQUEST,
-                "send the body as JSON with the header `Content-Type: application/json`",
-            )],
-            Self::MethodNotAllowed => vec![Problem::new(
-                REQUEST,
+            Self::UnsupportedMediaType => {
+                request("send the body as JSON with the header `Content-Type: application/json`")
+            }
+            Self::MethodNotAllowed => request(
                 "this path does not take that method; the `Allow` header lists the ones it takes",
-            )],
-            Self::NotFound => vec![Problem::new(
-                REQUEST,
+            ),
+            Self::NotFound => request(
                 "no such path; the service has GET / (join page), POST /signature and GET /healthz",
-            )],
+            ),
+            Self::RequestTimeout => request("the request took too long to arrive; send it again"),
         }
     }
+}
+
+/// Whole seconds, rounded up, and at least 1: `Retry-After: 0` would invite an instant retry.
+fn retry_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.as_secs() == 0))
 }
 
 #[derive(Serialize)]
@@ -91,13 +143,37 @@ struct ErrorBody {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        (
-            status,
-            Json(ErrorBody {
-                errors: self.problems(),
-            }),
-        )
-            .into_response()
+        let code = self.code();
+        let extra_header = match &self {
+            Self::Refused(refusal) if refusal.is_unauthenticated() => Some((
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="zoom-signer""#),
+            )),
+            Self::TooManyRequests { retry_after } => {
+                Some((RETRY_AFTER, HeaderValue::from(retry_seconds(*retry_after))))
+            }
+            _ => None,
+        };
+        let problems = self.problems();
+        let reason = problems
+            .iter()
+            .map(|p| p.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut response = (status, Json(ErrorBody { errors: problems })).into_response();
+        if let Some((name, value)) = extra_header {
+            response.headers_mut().insert(name, value);
+        }
+        response
+            .extensions_mut()
+            .insert(RefusalReason { code, reason });
+        response
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
     }
 }
 
@@ -107,4 +183,17 @@ pub async fn not_found() -> ApiError {
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(retry_seconds(Duration::ZERO), 1);
+        assert_eq!(retry_seconds(Duration::from_millis(2000)), 2);
+        assert_eq!(retry_seconds(Duration::from_millis(2001)), 3);
+    }
 }

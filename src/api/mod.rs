@@ -1,6 +1,8 @@
 //! The HTTP API: handlers and the errors they answer with.
 
+pub mod audit;
 pub mod error;
+pub mod guard;
 pub mod request;
 pub mod sign;
 

@@ -16,6 +16,9 @@ const FIELDS: [&str; 4] = [
     "expirationSeconds",
     "videoWebRtcMode",
 ];
+/// A signature request is flat; this leaves room for odd but harmless values, and keeps the
+/// parser's recursion (and the work per request) small whatever a client sends.
+const MAX_DEPTH: usize = 8;
 const EXAMPLE: &str = r#"{"meetingNumber": "123456789", "role": 0}"#;
 
 /// Decodes `body`; `max_lifetime` is the longest `expirationSeconds` allowed (`SIGNER_MAX_TTL`).
@@ -24,6 +27,14 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem
         return Err(vec![Problem::new(
             BODY,
             format!("the body is empty; send a JSON object such as {EXAMPLE}"),
+        )]);
+    }
+    if nesting_depth(body) > MAX_DEPTH {
+        return Err(vec![Problem::new(
+            BODY,
+            format!(
+                "the body nests deeper than {MAX_DEPTH} levels; a signature request is a flat object such as {EXAMPLE}"
+            ),
         )]);
     }
     let fields = match serde_json::from_slice::<Fields>(body) {
@@ -100,6 +111,35 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem
         lifetime,
         video_webrtc_mode,
     })
+}
+
+/// The deepest nesting of `[` and `{` outside strings; stops counting once past the limit.
+fn nesting_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > MAX_DEPTH {
+                    break;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 fn collect<T>(problems: &mut Vec<Problem>, property: &str, parsed: Result<T, String>) -> Option<T> {
@@ -359,7 +399,19 @@ mod tests {
         assert!(
             problems(&"[".repeat(1000))[0]
                 .1
-                .starts_with("the body is not valid JSON")
+                .starts_with("the body nests deeper than 8 levels")
+        );
+        let nested = format!(
+            r#"{{"meetingNumber": {}1{}, "role": 0}}"#,
+            "[".repeat(8),
+            "]".repeat(8)
+        );
+        assert!(problems(&nested)[0].1.contains("nests deeper"));
+        let in_string = format!(r#"{{"meetingNumber": "{}", "role": 0}}"#, "[".repeat(20));
+        let reason = &problems(&in_string)[0].1;
+        assert!(
+            reason.starts_with("meetingNumber must be"),
+            "brackets in strings do not count: {reason}"
         );
     }
 

@@ -1,5 +1,6 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
+use crate::api::audit::AuditFacts;
 use crate::api::error::{ApiError, BODY};
 use crate::api::request;
 use crate::signature::SignError;
@@ -8,7 +9,8 @@ use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// A signature request is a few dozen bytes; anything near this is not one.
@@ -28,14 +30,31 @@ pub struct SignatureReply {
     pub expires_at: Option<u64>,
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let mut facts = AuditFacts::default();
+    let mut response = issue(&state, &headers, body, &mut facts)
+        .await
+        .into_response();
+    response.extensions_mut().insert(facts);
+    response
+}
+
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
     body: Body,
+    facts: &mut AuditFacts,
 ) -> Result<Json<SignatureReply>, ApiError> {
-    require_json(&headers)?;
-    let body = read_body(&headers, body).await?;
+    // Credentials first: a caller without them learns nothing about what else is wrong.
+    let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let caller = state.policy.authenticate(authorization)?;
+    require_json(headers)?;
+    let body = read_body(headers, body).await?;
     let claims = request::decode(&body, state.max_lifetime).map_err(ApiError::Invalid)?;
+    facts.record(&claims);
+    state
+        .policy
+        .authorize(caller, &claims, authorization.is_some())?;
     let signature = state.signer.sign(&claims, state.clock.now())?;
     let expires_at = signature.expires_at;
     let target = claims.meeting;

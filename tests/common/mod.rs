@@ -1,15 +1,19 @@
 //! Shared by the integration tests: a test signer on a fixed clock, and token verification.
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use http_body_util::BodyExt;
 use secrecy::SecretString;
 use serde_json::Value;
 use sha2::Sha256;
-use zoom_signer::AppState;
-use zoom_signer::page::JoinPage;
+use tower::ServiceExt;
+use zoom_signer::app;
 use zoom_signer::signature::{FixedClock, Format, Lifetime, Signer};
+use zoom_signer::{AppState, Options};
 
 pub const KEY: &str = "test-sdk-key";
 pub const SECRET: &str = "test-sdk-secret-do-not-use";
@@ -20,12 +24,22 @@ pub fn signer(format: Format) -> Signer {
     Signer::new(KEY.into(), SecretString::from(SECRET), format)
 }
 
+/// Default options but a fixed clock and no rate limit (tests send many requests from one client).
+pub fn options() -> Options {
+    Options {
+        clock: Box::new(FixedClock::at_unix_seconds(NOW)),
+        rate_limit: None,
+        ..Options::default()
+    }
+}
+
 pub fn state_with(format: Format, max_lifetime: Lifetime) -> AppState {
-    AppState::with_clock(
+    AppState::new(
         signer(format),
-        max_lifetime,
-        JoinPage::new("6.2.0", false),
-        FixedClock::at_unix_seconds(NOW),
+        Options {
+            max_lifetime,
+            ..options()
+        },
     )
 }
 
@@ -63,4 +77,62 @@ pub fn raw_http(addr: std::net::SocketAddr, request: &str) -> std::io::Result<St
     let mut answer = String::new();
     stream.read_to_string(&mut answer)?;
     Ok(answer)
+}
+
+/// A reply read whole, for assertions.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(&name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    pub fn reasons(&self) -> Vec<(String, String)> {
+        let body = self.json();
+        body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors array in {body}"))
+            .iter()
+            .map(|e| {
+                (
+                    e["property"].as_str().unwrap().to_owned(),
+                    e["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+pub async fn send_to(state: zoom_signer::AppState, request: Request<Body>) -> Reply {
+    let response = app(state).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap()
 }

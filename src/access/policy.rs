@@ -1,0 +1,232 @@
+//! The signing policy: which bearer tokens are needed, who may sign as host, which meetings.
+
+use super::TokenSet;
+use super::tokens::bearer;
+use crate::signature::{Claims, MeetingNumber, Role};
+use std::collections::HashSet;
+
+#[derive(Debug, Default)]
+pub struct AccessPolicy {
+    /// `SIGNER_HOST_TOKENS`: needed for role 1. Empty: nobody gets a host signature.
+    pub host_tokens: TokenSet,
+    /// `SIGNER_API_TOKENS`: when set, every request needs one (or a host token).
+    pub api_tokens: TokenSet,
+    /// `SIGNER_ALLOWED_MEETINGS`: when set, the only meetings signed for.
+    pub allowed_meetings: Option<HashSet<MeetingNumber>>,
+}
+
+/// Who the bearer token (if any) says the caller is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub host: bool,
+}
+
+/// Why the policy refuses a request. Never holds a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("this server needs `Authorization: Bearer <API token>`; ask its operator for a token")]
+    ApiTokenMissing,
+    #[error("the bearer token is not one of this server's API or host tokens")]
+    TokenNotRecognised,
+    #[error(
+        "host signatures (role 1) are turned off on this server; its operator can allow them by setting SIGNER_HOST_TOKENS"
+    )]
+    HostDisabled,
+    #[error("role 1 (host) needs `Authorization: Bearer <host token>`")]
+    HostTokenMissing,
+    #[error("role 1 (host) needs a host token; the bearer token given is not one")]
+    NotAHostToken,
+    #[error("meeting {0} is not one this server signs for (SIGNER_ALLOWED_MEETINGS)")]
+    MeetingNotAllowed(MeetingNumber),
+    #[error(
+        "this server signs only for its listed meetings (SIGNER_ALLOWED_MEETINGS): give meetingNumber and role"
+    )]
+    NativeTokenNotAllowed,
+}
+
+impl Refusal {
+    /// 401 (credentials missing or wrong) rather than 403 (not allowed at all).
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            Self::ApiTokenMissing
+                | Self::TokenNotRecognised
+                | Self::HostTokenMissing
+                | Self::NotAHostToken
+        )
+    }
+
+    /// The request field the refusal is about, or `$request`.
+    pub fn property(&self) -> &'static str {
+        match self {
+            Self::HostDisabled | Self::HostTokenMissing | Self::NotAHostToken => "role",
+            Self::MeetingNotAllowed(_) | Self::NativeTokenNotAllowed => "meetingNumber",
+            Self::ApiTokenMissing | Self::TokenNotRecognised => "$request",
+        }
+    }
+
+    /// A short label for metrics and audit lines.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::ApiTokenMissing => "api_token_missing",
+            Self::TokenNotRecognised => "token_not_recognised",
+            Self::HostDisabled => "host_disabled",
+            Self::HostTokenMissing => "host_token_missing",
+            Self::NotAHostToken => "not_a_host_token",
+            Self::MeetingNotAllowed(_) => "meeting_not_allowed",
+            Self::NativeTokenNotAllowed => "native_token_not_allowed",
+        }
+    }
+}
+
+impl AccessPolicy {
+    /// Checks the `Authorization` header before the body is even read.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, Refusal> {
+        let token = authorization.and_then(bearer);
+        let host = token.is_some_and(|t| self.host_tokens.contains(t));
+        if !self.api_tokens.is_empty() && !host {
+            match token {
+                None => return Err(Refusal::ApiTokenMissing),
+                Some(t) if !self.api_tokens.contains(t) => return Err(Refusal::TokenNotRecognised),
+                Some(_) => {}
+            }
+        }
+        Ok(Caller { host })
+    }
+
+    /// Checks what the caller asks for against the policy.
+    pub fn authorize(
+        &self,
+        caller: Caller,
+        claims: &Claims,
+        authorization_given: bool,
+    ) -> Result<(), Refusal> {
+        if let Some(allowed) = &self.allowed_meetings {
+            match &claims.meeting {
+                None => return Err(Refusal::NativeTokenNotAllowed),
+                Some(target) if !allowed.contains(&target.number) => {
+                    return Err(Refusal::MeetingNotAllowed(target.number.clone()));
+                }
+                Some(_) => {}
+            }
+        }
+        let wants_host = claims
+            .meeting
+            .as_ref()
+            .is_some_and(|t| t.role == Role::Host);
+        if wants_host && !caller.host {
+            return Err(if self.host_tokens.is_empty() {
+                Refusal::HostDisabled
+            } else if authorization_given {
+                Refusal::NotAHostToken
+            } else {
+                Refusal::HostTokenMissing
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signature::MeetingTarget;
+    use secrecy::SecretString;
+
+    const HOST: &str = "host-token-0123456789abcdef";
+    const API: &str = "api-token-0123456789abcdef";
+
+    fn claims(mn: &str, role: Role) -> Claims {
+        Claims {
+            meeting: Some(MeetingTarget {
+                number: MeetingNumber::parse(mn).unwrap(),
+                role,
+            }),
+            ..Claims::default()
+        }
+    }
+
+    fn policy(host: &[&str], api: &[&str], meetings: Option<&[&str]>) -> AccessPolicy {
+        let secrets = |list: &[&str]| {
+            list.iter()
+                .map(|t| SecretString::from(*t))
+                .collect::<Vec<_>>()
+        };
+        AccessPolicy {
+            host_tokens: TokenSet::new(&secrets(host)),
+            api_tokens: TokenSet::new(&secrets(api)),
+            allowed_meetings: meetings
+                .map(|m| m.iter().map(|n| MeetingNumber::parse(n).unwrap()).collect()),
+        }
+    }
+
+    #[test]
+    fn by_default_anyone_may_join_but_nobody_may_host() {
+        let open = policy(&[], &[], None);
+        let caller = open.authenticate(None).unwrap();
+        assert_eq!(
+            open.authorize(caller, &claims("1", Role::Participant), false),
+            Ok(())
+        );
+        assert_eq!(
+            open.authorize(caller, &claims("1", Role::Host), false),
+            Err(Refusal::HostDisabled)
+        );
+    }
+
+    #[test]
+    fn host_role_needs_a_host_token() {
+        let p = policy(&[HOST], &[], None);
+        let host = p.authenticate(Some(&format!("Bearer {HOST}"))).unwrap();
+        assert_eq!(p.authorize(host, &claims("1", Role::Host), true), Ok(()));
+        let nobody = p.authenticate(None).unwrap();
+        assert_eq!(
+            p.authorize(nobody, &claims("1", Role::Host), false),
+            Err(Refusal::HostTokenMissing)
+        );
+        let wrong = p.authenticate(Some("Bearer nope")).unwrap();
+        assert_eq!(
+            p.authorize(wrong, &claims("1", Role::Host), true),
+            Err(Refusal::NotAHostToken)
+        );
+        assert!(Refusal::NotAHostToken.is_unauthenticated());
+    }
+
+    #[test]
+    fn api_tokens_gate_every_request_and_host_tokens_count_as_api_tokens() {
+        let p = policy(&[HOST], &[API], None);
+        assert_eq!(p.authenticate(None), Err(Refusal::ApiTokenMissing));
+        assert_eq!(
+            p.authenticate(Some("Bearer wrong")),
+            Err(Refusal::TokenNotRecognised)
+        );
+        assert_eq!(
+            p.authenticate(Some(&format!("Bearer {API}"))),
+            Ok(Caller { host: false })
+        );
+        assert_eq!(
+            p.authenticate(Some(&format!("Bearer {HOST}"))),
+            Ok(Caller { host: true })
+        );
+    }
+
+    #[test]
+    fn the_allow_list_limits_meetings_and_native_tokens() {
+        let p = policy(&[], &[], Some(&["123456789"]));
+        let caller = p.authenticate(None).unwrap();
+        assert_eq!(
+            p.authorize(caller, &claims("123 456 789", Role::Participant), false),
+            Ok(())
+        );
+        assert_eq!(
+            p.authorize(caller, &claims("987654321", Role::Participant), false),
+            Err(Refusal::MeetingNotAllowed(
+                MeetingNumber::parse("987654321").unwrap()
+            ))
+        );
+        assert_eq!(
+            p.authorize(caller, &Claims::default(), false),
+            Err(Refusal::NativeTokenNotAllowed)
+        );
+    }
+}

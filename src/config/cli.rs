@@ -1,0 +1,237 @@
+//! The command line and environment, as clap reads them.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Every setting as the command line and environment give it, before validation.
+///
+/// Numbers are taken as text and checked in [`Settings::from_cli`], so that an error names the
+/// environment variable (what operators set) rather than clap's flag.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zoom-signer",
+    version,
+    about = "Issues Zoom Meeting SDK signatures server-side, so the SDK secret never reaches a browser.",
+    after_help = "Each setting is read from its flag, else its environment variable, else `.env` in the \
+                  working directory (the real environment wins over `.env`), else its default.\n\
+                  Example configuration: .env.example. Secrets are never printed."
+)]
+pub struct Cli {
+    /// Meeting SDK key (Client ID) of your Zoom Meeting SDK app.
+    #[arg(
+        long = "sdk-key",
+        env = "ZOOM_MEETING_SDK_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub sdk_key: Option<String>,
+
+    /// File holding the Meeting SDK key (Docker/Kubernetes secrets); one trailing newline is trimmed.
+    #[arg(
+        long = "sdk-key-file",
+        env = "ZOOM_MEETING_SDK_KEY_FILE",
+        value_name = "PATH"
+    )]
+    pub sdk_key_file: Option<PathBuf>,
+
+    /// Meeting SDK secret (Client Secret). Prefer the environment or the _FILE form over this flag:
+    /// other users of the machine can read a process's arguments.
+    #[arg(
+        long = "sdk-secret",
+        env = "ZOOM_MEETING_SDK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub sdk_secret: Option<String>,
+
+    /// File holding the Meeting SDK secret; one trailing newline is trimmed.
+    #[arg(
+        long = "sdk-secret-file",
+        env = "ZOOM_MEETING_SDK_SECRET_FILE",
+        value_name = "PATH"
+    )]
+    pub sdk_secret_file: Option<PathBuf>,
+
+    /// Address to listen on (an IP address; 0.0.0.0 for all interfaces, as in a container).
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (4000, as Zoom's sample, so Zoom's web sample finds it).
+    #[arg(long, env = "PORT", default_value = "4000")]
+    pub port: String,
+
+    /// Signature format: `jwt` (Meeting SDK JWT) or `legacy` (API key/secret; Web SDK < 2.7 only).
+    #[arg(
+        long,
+        env = "SIGNER_FORMAT",
+        default_value = "jwt",
+        value_name = "jwt|legacy"
+    )]
+    pub format: String,
+
+    /// Signature lifetime in seconds when a request names none (1800 up to SIGNER_MAX_TTL).
+    #[arg(
+        long,
+        env = "SIGNER_TTL",
+        default_value = "7200",
+        value_name = "SECONDS"
+    )]
+    pub ttl: String,
+
+    /// Longest lifetime a request may ask for, in seconds (1800..172800).
+    #[arg(
+        long,
+        env = "SIGNER_MAX_TTL",
+        default_value = "7200",
+        value_name = "SECONDS"
+    )]
+    pub max_ttl: String,
+
+    /// Seconds `iat` is set in the past, so Zoom accepts it when its clock is behind ours (0..600).
+    #[arg(
+        long,
+        env = "SIGNER_BACKDATE",
+        default_value = "30",
+        value_name = "SECONDS"
+    )]
+    pub backdate: String,
+
+    /// Zoom Web SDK version the join page loads from source.zoom.us.
+    #[arg(
+        long,
+        env = "SIGNER_WEB_SDK_VERSION",
+        default_value = "6.2.0",
+        value_name = "VERSION"
+    )]
+    pub web_sdk_version: String,
+
+    /// Log format: `text` or `json`. Verbosity comes from RUST_LOG (default `info`).
+    #[arg(
+        long,
+        env = "SIGNER_LOG_FORMAT",
+        default_value = "text",
+        value_name = "text|json"
+    )]
+    pub log_format: String,
+
+    /// Bearer tokens (comma list) that allow role 1 (host) signatures. Unset: nobody gets one.
+    #[arg(
+        long = "host-tokens",
+        env = "SIGNER_HOST_TOKENS",
+        value_name = "TOKENS",
+        hide_env_values = true
+    )]
+    pub host_tokens: Option<String>,
+
+    /// File holding the host tokens, comma- or newline-separated.
+    #[arg(
+        long = "host-tokens-file",
+        env = "SIGNER_HOST_TOKENS_FILE",
+        value_name = "PATH"
+    )]
+    pub host_tokens_file: Option<PathBuf>,
+
+    /// Bearer tokens (comma list) one of which every signature request must carry (host tokens
+    /// count too). Unset: no token needed for participant signatures.
+    #[arg(
+        long = "api-tokens",
+        env = "SIGNER_API_TOKENS",
+        value_name = "TOKENS",
+        hide_env_values = true
+    )]
+    pub api_tokens: Option<String>,
+
+    /// File holding the API tokens, comma- or newline-separated.
+    #[arg(
+        long = "api-tokens-file",
+        env = "SIGNER_API_TOKENS_FILE",
+        value_name = "PATH"
+    )]
+    pub api_tokens_file: Option<PathBuf>,
+
+    /// The only meeting numbers signed for (comma list, spaces ignored). Unset: any meeting.
+    #[arg(
+        long = "allowed-meetings",
+        env = "SIGNER_ALLOWED_MEETINGS",
+        value_name = "NUMBERS"
+    )]
+    pub allowed_meetings: Option<String>,
+
+    /// Other web origins whose pages may call the API (exact, comma list, e.g.
+    /// https://www.example.com; `*` for any). The service's own origin is always allowed.
+    #[arg(
+        long = "allowed-origins",
+        env = "SIGNER_ALLOWED_ORIGINS",
+        value_name = "ORIGINS",
+        default_value = ""
+    )]
+    pub allowed_origins: String,
+
+    /// Requests per client: COUNT/PERIOD (second, minute, hour), or `off`.
+    #[arg(
+        long = "rate-limit",
+        env = "SIGNER_RATE_LIMIT",
+        value_name = "COUNT/PERIOD",
+        default_value = "30/minute"
+    )]
+    pub rate_limit: String,
+
+    /// Proxies (CIDR comma list) whose X-Forwarded-For names the client. Unset: the peer is the client.
+    #[arg(
+        long = "trusted-proxies",
+        env = "SIGNER_TRUSTED_PROXIES",
+        value_name = "CIDRS",
+        default_value = ""
+    )]
+    pub trusted_proxies: String,
+
+    /// Seconds a client may take to send a request's headers.
+    #[arg(
+        long = "header-timeout",
+        env = "SIGNER_HEADER_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "10"
+    )]
+    pub header_timeout: String,
+
+    /// Seconds a whole request may take, body included.
+    #[arg(
+        long = "request-timeout",
+        env = "SIGNER_REQUEST_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "15"
+    )]
+    pub request_timeout: String,
+
+    /// Most connections served at once; more wait in the listen queue.
+    #[arg(
+        long = "max-connections",
+        env = "SIGNER_MAX_CONNECTIONS",
+        value_name = "COUNT",
+        default_value = "1024"
+    )]
+    pub max_connections: String,
+
+    /// Seconds to let requests in flight finish after SIGTERM/SIGINT before exiting anyway.
+    #[arg(
+        long = "shutdown-timeout",
+        env = "SIGNER_SHUTDOWN_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "10"
+    )]
+    pub shutdown_timeout: String,
+
+    /// Who may frame the join page: a CSP frame-ancestors source list.
+    #[arg(
+        long = "frame-ancestors",
+        env = "SIGNER_FRAME_ANCESTORS",
+        value_name = "SOURCES",
+        default_value = "'self'"
+    )]
+    pub frame_ancestors: String,
+
+    /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every
+    /// signature. For trying the service and the page out.
+    #[arg(long)]
+    pub demo: bool,
+}

@@ -1,0 +1,369 @@
+//! Settings: read once at start-up from flags, the environment and `.env`, validated into typed
+//! values. A bad value stops the process with one line naming the variable and what is wrong.
+
+mod cli;
+mod parse;
+
+pub use cli::Cli;
+
+use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
+use crate::server::ServerLimits;
+use crate::signature::{Format, Lifetime, MeetingNumber, Signer};
+use clap::Parser;
+use parse::*;
+use secrecy::SecretString;
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The SDK credentials: configured, or made up for `--demo`.
+#[derive(Clone)]
+pub struct Credentials {
+    pub sdk_key: String,
+    pub sdk_secret: SecretString,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("sdk_key", &self.sdk_key)
+            .field("sdk_secret", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// Who may get a signature (issue "Safe by default").
+#[derive(Debug, Clone, Default)]
+pub struct AccessSettings {
+    pub host_tokens: Vec<SecretString>,
+    pub api_tokens: Vec<SecretString>,
+    pub allowed_meetings: Option<HashSet<MeetingNumber>>,
+    pub allowed_origins: AllowedOrigins,
+    pub rate_limit: Option<RateLimit>,
+    pub trusted_proxies: TrustedProxies,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub credentials: Credentials,
+    pub demo: bool,
+    pub listen: SocketAddr,
+    pub format: Format,
+    pub ttl: Lifetime,
+    pub max_ttl: Lifetime,
+    pub backdate_seconds: u64,
+    pub web_sdk_version: String,
+    pub log_format: LogFormat,
+    pub access: AccessSettings,
+    pub limits: ServerLimits,
+    pub frame_ancestors: String,
+}
+
+/// One bad setting: which variable, and what to do about it. Never holds a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable} {problem}; see .env.example")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+const MAX_BACKDATE_SECONDS: u64 = 600;
+
+impl Settings {
+    /// Loads `.env` from the working directory (without overriding the real environment), then
+    /// parses the command line and environment. Exits on `--help`/`--version` as clap does.
+    pub fn load() -> Result<Self, ConfigError> {
+        load_dotenv(Path::new(".env"))?;
+        Self::from_cli(Cli::parse())
+    }
+
+    pub fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
+        let credentials = if cli.demo {
+            demo_credentials()
+        } else {
+            configured_credentials(&cli)?
+        };
+        let host = parse_host(&cli.host)?;
+        let port = parse_in_range("PORT", &cli.port, 0..=u16::MAX, "port")?;
+        let format = match cli.format.trim() {
+            "jwt" => Format::Jwt,
+            "legacy" => Format::Legacy,
+            other => {
+                return Err(ConfigError::new(
+                    "SIGNER_FORMAT",
+                    format!("must be `jwt` or `legacy`, got {other:?}"),
+                ));
+            }
+        };
+        let max_ttl = parse_lifetime("SIGNER_MAX_TTL", &cli.max_ttl, Lifetime::MAX)?;
+        let ttl = parse_lifetime("SIGNER_TTL", &cli.ttl, max_ttl)?;
+        let backdate_seconds = parse_in_range(
+            "SIGNER_BACKDATE",
+            &cli.backdate,
+            0..=MAX_BACKDATE_SECONDS,
+            "seconds",
+        )?;
+        let web_sdk_version = parse_sdk_version(&cli.web_sdk_version)?;
+        let log_format = match cli.log_format.trim() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "SIGNER_LOG_FORMAT",
+                    format!("must be `text` or `json`, got {other:?}"),
+                ));
+            }
+        };
+        let access = access_settings(&cli)?;
+        let limits = ServerLimits {
+            header_timeout: parse_seconds("SIGNER_HEADER_TIMEOUT", &cli.header_timeout, 300)?,
+            request_timeout: parse_seconds("SIGNER_REQUEST_TIMEOUT", &cli.request_timeout, 300)?,
+            max_connections: parse_in_range(
+                "SIGNER_MAX_CONNECTIONS",
+                &cli.max_connections,
+                1..=100_000,
+                "connections",
+            )?,
+            shutdown_timeout: parse_seconds("SIGNER_SHUTDOWN_TIMEOUT", &cli.shutdown_timeout, 300)?,
+        };
+        let frame_ancestors = parse_frame_ancestors(&cli.frame_ancestors)?;
+
+        Ok(Self {
+            credentials,
+            demo: cli.demo,
+            listen: SocketAddr::new(host, port),
+            format,
+            ttl,
+            max_ttl,
+            backdate_seconds,
+            web_sdk_version,
+            log_format,
+            access,
+            limits,
+            frame_ancestors,
+        })
+    }
+
+    /// The signer these settings describe.
+    pub fn signer(&self) -> Signer {
+        Signer::new(
+            self.credentials.sdk_key.clone(),
+            self.credentials.sdk_secret.clone(),
+            self.format,
+        )
+        .with_backdate(self.backdate_seconds)
+        .with_default_lifetime(self.ttl)
+    }
+}
+
+fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
+    let required = |variable: &'static str,
+                    file_variable: &'static str,
+                    what: &str,
+                    found: Option<String>| {
+        found.ok_or_else(|| {
+            ConfigError::new(
+                variable,
+                format!("is not set: set it to {what} (or use {file_variable}, or run with --demo to try without one)"),
+            )
+        })
+    };
+    let key = value_or_file(
+        ("ZOOM_MEETING_SDK_KEY", cli.sdk_key.clone()),
+        ("ZOOM_MEETING_SDK_KEY_FILE", cli.sdk_key_file.clone()),
+    )?;
+    let sdk_key = required(
+        "ZOOM_MEETING_SDK_KEY",
+        "ZOOM_MEETING_SDK_KEY_FILE",
+        "the Client ID of your Zoom Meeting SDK app",
+        key,
+    )?;
+    let secret = value_or_file(
+        ("ZOOM_MEETING_SDK_SECRET", cli.sdk_secret.clone()),
+        ("ZOOM_MEETING_SDK_SECRET_FILE", cli.sdk_secret_file.clone()),
+    )?;
+    let sdk_secret = required(
+        "ZOOM_MEETING_SDK_SECRET",
+        "ZOOM_MEETING_SDK_SECRET_FILE",
+        "the Client Secret of your Zoom Meeting SDK app",
+        secret,
+    )?;
+    Ok(Credentials {
+        sdk_key,
+        sdk_secret: SecretString::from(sdk_secret),
+    })
+}
+
+fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
+    let tokens =
+        |variable, value: &Option<String>, file_variable, path: &Option<std::path::PathBuf>| {
+            value_or_file((variable, value.clone()), (file_variable, path.clone()))?
+                .map_or(Ok(Vec::new()), |list| parse_tokens(variable, &list))
+        };
+    Ok(AccessSettings {
+        host_tokens: tokens(
+            "SIGNER_HOST_TOKENS",
+            &cli.host_tokens,
+            "SIGNER_HOST_TOKENS_FILE",
+            &cli.host_tokens_file,
+        )?,
+        api_tokens: tokens(
+            "SIGNER_API_TOKENS",
+            &cli.api_tokens,
+            "SIGNER_API_TOKENS_FILE",
+            &cli.api_tokens_file,
+        )?,
+        allowed_meetings: cli
+            .allowed_meetings
+            .as_deref()
+            .map(parse_meetings)
+            .transpose()?,
+        allowed_origins: parse_origins(&cli.allowed_origins)?,
+        rate_limit: parse_rate_limit(&cli.rate_limit)?,
+        trusted_proxies: parse_proxies(&cli.trusted_proxies)?,
+    })
+}
+
+/// A random key and secret that Zoom has never heard of.
+fn demo_credentials() -> Credentials {
+    Credentials {
+        sdk_key: format!("demo-{}", random_hex(8)),
+        sdk_secret: SecretString::from(random_hex(32)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("zoom-signer").chain(args.iter().copied())).unwrap()
+    }
+
+    fn with_credentials(extra: &[&str]) -> Result<Settings, ConfigError> {
+        let mut args = vec!["--sdk-key", "key", "--sdk-secret", "secret"];
+        args.extend_from_slice(extra);
+        Settings::from_cli(cli(&args))
+    }
+
+    #[test]
+    fn defaults_match_zooms_sample() {
+        let settings = with_credentials(&[]).unwrap();
+        assert_eq!(settings.listen, "127.0.0.1:4000".parse().unwrap());
+        assert_eq!(settings.ttl.seconds(), 7200);
+        assert_eq!(settings.max_ttl.seconds(), 7200);
+        assert_eq!(settings.backdate_seconds, 30);
+        assert_eq!(settings.format, Format::Jwt);
+        assert_eq!(settings.web_sdk_version, "6.2.0");
+        assert_eq!(settings.log_format, LogFormat::Text);
+        assert!(!settings.demo);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--port", "http"], "PORT"),
+            (&["--port", "70000"], "PORT"),
+            (&["--host", "example.com"], "HOST"),
+            (&["--format", "jws"], "SIGNER_FORMAT"),
+            (&["--ttl", "100"], "SIGNER_TTL"),
+            (&["--ttl", "9000"], "SIGNER_TTL"),
+            (&["--max-ttl", "200000"], "SIGNER_MAX_TTL"),
+            (&["--backdate=-5"], "SIGNER_BACKDATE"),
+            (&["--backdate", "601"], "SIGNER_BACKDATE"),
+            (
+                &["--web-sdk-version", "6.2.0\"><script>"],
+                "SIGNER_WEB_SDK_VERSION",
+            ),
+            (&["--log-format", "xml"], "SIGNER_LOG_FORMAT"),
+        ];
+        for (args, variable) in cases {
+            let error = with_credentials(args).unwrap_err();
+            assert_eq!(error.variable, *variable, "{args:?}");
+            assert!(error.to_string().ends_with("see .env.example"), "{error}");
+        }
+    }
+
+    #[test]
+    fn ttl_may_go_up_to_a_raised_max_ttl() {
+        let settings = with_credentials(&["--max-ttl", "172800", "--ttl", "86400"]).unwrap();
+        assert_eq!(settings.ttl.seconds(), 86400);
+        let error = with_credentials(&["--ttl", "86400"]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "SIGNER_TTL must be from 1800 to 7200 seconds, got 86400 (SIGNER_MAX_TTL); see .env.example"
+        );
+    }
+
+    #[test]
+    fn missing_and_doubled_credentials_are_refused() {
+        let error = Settings::from_cli(cli(&["--sdk-secret", "s"])).unwrap_err();
+        assert_eq!(error.variable, "ZOOM_MEETING_SDK_KEY");
+        let error = Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", ""])).unwrap_err();
+        assert_eq!(error.variable, "ZOOM_MEETING_SDK_SECRET");
+        assert!(error.problem.starts_with("is empty"));
+        let error = Settings::from_cli(cli(&[
+            "--sdk-key",
+            "k",
+            "--sdk-secret",
+            "s",
+            "--sdk-secret-file",
+            "/x",
+        ]))
+        .unwrap_err();
+        assert_eq!(error.variable, "ZOOM_MEETING_SDK_SECRET");
+        assert!(error.problem.contains("both set"));
+    }
+
+    #[test]
+    fn file_values_lose_one_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s3cret \n\n").unwrap();
+        let key = dir.path().join("key");
+        std::fs::write(&key, "key\r\n").unwrap();
+        let settings = Settings::from_cli(cli(&[
+            "--sdk-key-file",
+            key.to_str().unwrap(),
+            "--sdk-secret-file",
+            secret.to_str().unwrap(),
+        ]))
+        .unwrap();
+        assert_eq!(settings.credentials.sdk_key, "key");
+        use secrecy::ExposeSecret;
+        assert_eq!(settings.credentials.sdk_secret.expose_secret(), "s3cret \n");
+    }
+
+    #[test]
+    fn demo_needs_no_credentials_and_makes_new_ones_each_time() {
+        let first = Settings::from_cli(cli(&["--demo"])).unwrap();
+        let second = Settings::from_cli(cli(&["--demo"])).unwrap();
+        assert!(first.demo);
+        assert!(first.credentials.sdk_key.starts_with("demo-"));
+        assert_ne!(first.credentials.sdk_key, second.credentials.sdk_key);
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let settings =
+            Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", "canary-9f2"])).unwrap();
+        assert!(!format!("{settings:?}").contains("canary-9f2"));
+    }
+}
