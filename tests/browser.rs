@@ -4,11 +4,15 @@
 //! Without Node, the npm packages or Chromium it skips with the reason, unless `CI` is set: CI
 //! must prove the page works, so there a missing piece is a failure.
 
+mod common;
+
+use common::nginx::Nginx;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use zoom_signer::access::TrustedProxies;
 use zoom_signer::page::JoinPage;
 use zoom_signer::signature::{Format, Signer};
 use zoom_signer::{AppState, Options};
@@ -27,14 +31,32 @@ fn chromium() -> PathBuf {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
+/// Why the suite cannot run here, if it cannot. Installs the suite's npm packages (from its
+/// lockfile) when Node is there but they are not, so `cargo test` alone sets the suite up.
 fn missing_prerequisite() -> Option<String> {
     if Command::new("node").arg("--version").output().is_err() {
         return Some("`node` is not installed (Debian: apt-get install nodejs npm)".into());
     }
-    if !suite_dir().join("node_modules/playwright-core").is_dir()
-        || !suite_dir().join("node_modules/@zoom/meetingsdk").is_dir()
-    {
-        return Some("npm packages are missing: run `npm ci` in tests/browser".into());
+    let installed = || {
+        suite_dir().join("node_modules/playwright-core").is_dir()
+            && suite_dir().join("node_modules/@zoom/meetingsdk").is_dir()
+    };
+    if !installed() {
+        eprintln!("installing the browser suite's npm packages (npm ci in tests/browser)");
+        let npm = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(suite_dir())
+            .stdin(Stdio::null())
+            .output();
+        if !installed() {
+            let why = npm.map_or_else(
+                |e| e.to_string(),
+                |o| String::from_utf8_lossy(&o.stderr).into_owned(),
+            );
+            return Some(format!(
+                "npm packages are missing and `npm ci` in tests/browser failed: {why}"
+            ));
+        }
     }
     if !chromium().is_file() {
         return Some(format!(
@@ -58,60 +80,81 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 
     let secret = format!("browser-test-secret-{}", std::process::id());
     let signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
+    // Production defaults (rate limit included), trusting the local nginx as a deployment would.
     let options = Options {
         page: JoinPage::new(SDK_VERSION, false),
+        trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
         ..Options::default()
     };
     let state = AppState::new(signer, options);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let upstream = listener.local_addr().unwrap();
+    let url = format!("http://{upstream}/");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(zoom_signer::serve(listener, state, async {
         let _ = stopped.await;
     }));
 
-    let run = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new("node")
-            .args(["--test", "--test-reporter=spec"])
-            .current_dir(suite_dir())
-            .env("SIGNER_URL", &url)
-            .env("SIGNER_TEST_KEY", KEY)
-            .env("SIGNER_TEST_SECRET", &secret)
-            .env("SIGNER_SDK_VERSION", SDK_VERSION)
-            .env("CHROMIUM_PATH", chromium())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("node starts");
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if started.elapsed() > SUITE_TIMEOUT {
-                let _ = child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+    // Straight to the service, then through real nginx under /zoom/ as operators deploy it.
+    let mut targets = vec![("direct", url, None)];
+    match Nginx::missing() {
+        Some(reason) if std::env::var_os("CI").is_some() => {
+            panic!("the browser run through nginx cannot run in CI: {reason}")
         }
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
+        Some(reason) => eprintln!("SKIPPED the browser run through nginx: {reason}"),
+        None => {
+            let nginx = Nginx::start(upstream);
+            targets.push(("through nginx", nginx.url(), Some(nginx)));
+        }
+    }
+    for (name, url, _nginx) in targets {
+        let secret = secret.clone();
+        let run = tokio::task::spawn_blocking(move || run_suite(&url, &secret))
+            .await
+            .unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        println!("== browser suite, {name} ==\n{printed}");
+        assert!(
+            run.status.success(),
+            "the browser suite failed {name} ({}):\n{printed}",
+            run.status
+        );
+        assert!(
+            printed.contains("# pass") && !printed.contains("# pass 0"),
+            "the browser suite ran no test {name}:\n{printed}"
+        );
+    }
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
-    let printed = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-    println!("{printed}");
-    assert!(
-        run.status.success(),
-        "the browser suite failed ({}):\n{printed}",
-        run.status
-    );
-    assert!(
-        printed.contains("# pass") && !printed.contains("# pass 0"),
-        "the browser suite ran no test:\n{printed}"
-    );
+}
+
+/// Runs `node --test` in tests/browser against `url`, killed if it outlives the timeout.
+fn run_suite(url: &str, secret: &str) -> std::process::Output {
+    let mut child = Command::new("node")
+        .args(["--test", "--test-reporter=spec"])
+        .current_dir(suite_dir())
+        .env("SIGNER_URL", url)
+        .env("SIGNER_TEST_KEY", KEY)
+        .env("SIGNER_TEST_SECRET", secret)
+        .env("SIGNER_SDK_VERSION", SDK_VERSION)
+        .env("CHROMIUM_PATH", chromium())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > SUITE_TIMEOUT {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.wait_with_output().unwrap()
 }

@@ -3,15 +3,15 @@
 use clap::Parser;
 use std::path::PathBuf;
 
-/// Every setting as the command line and environment give it, before validation.
-///
-/// Numbers are taken as text and checked in [`Settings::from_cli`], so that an error names the
-/// environment variable (what operators set) rather than clap's flag.
+// Every setting as the command line and environment give it, before validation. Numbers are
+// taken as text and checked in `Settings::from_cli`, so that an error names the environment
+// variable (what operators set) rather than clap's flag.
 #[derive(Debug, Parser)]
 #[command(
     name = "zoom-signer",
     version,
     about = "Issues Zoom Meeting SDK signatures server-side, so the SDK secret never reaches a browser.",
+    long_about = None,
     after_help = "Each setting is read from its flag, else its environment variable, else `.env` in the \
                   working directory (the real environment wins over `.env`), else its default.\n\
                   Example configuration: .env.example. Secrets are never printed."
@@ -21,6 +21,7 @@ pub struct Cli {
     #[arg(
         long = "sdk-key",
         env = "ZOOM_MEETING_SDK_KEY",
+        hide_env_values = true,
         value_name = "KEY",
         hide_env_values = true
     )]
@@ -30,6 +31,7 @@ pub struct Cli {
     #[arg(
         long = "sdk-key-file",
         env = "ZOOM_MEETING_SDK_KEY_FILE",
+        hide_env_values = true,
         value_name = "PATH"
     )]
     pub sdk_key_file: Option<PathBuf>,
@@ -39,6 +41,7 @@ pub struct Cli {
     #[arg(
         long = "sdk-secret",
         env = "ZOOM_MEETING_SDK_SECRET",
+        hide_env_values = true,
         value_name = "SECRET",
         hide_env_values = true
     )]
@@ -48,22 +51,29 @@ pub struct Cli {
     #[arg(
         long = "sdk-secret-file",
         env = "ZOOM_MEETING_SDK_SECRET_FILE",
+        hide_env_values = true,
         value_name = "PATH"
     )]
     pub sdk_secret_file: Option<PathBuf>,
 
     /// Address to listen on (an IP address; 0.0.0.0 for all interfaces, as in a container).
-    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        env = "HOST",
+        hide_env_values = true,
+        default_value = "127.0.0.1"
+    )]
     pub host: String,
 
     /// Port to listen on (4000, as Zoom's sample, so Zoom's web sample finds it).
-    #[arg(long, env = "PORT", default_value = "4000")]
+    #[arg(long, env = "PORT", hide_env_values = true, default_value = "4000")]
     pub port: String,
 
     /// Signature format: `jwt` (Meeting SDK JWT) or `legacy` (API key/secret; Web SDK < 2.7 only).
     #[arg(
         long,
         env = "SIGNER_FORMAT",
+        hide_env_values = true,
         default_value = "jwt",
         value_name = "jwt|legacy"
     )]
@@ -73,6 +83,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "SIGNER_TTL",
+        hide_env_values = true,
         default_value = "7200",
         value_name = "SECONDS"
     )]
@@ -82,6 +93,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "SIGNER_MAX_TTL",
+        hide_env_values = true,
         default_value = "7200",
         value_name = "SECONDS"
     )]
@@ -91,6 +103,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "SIGNER_BACKDATE",
+        hide_env_values = true,
         default_value = "30",
         value_name = "SECONDS"
     )]
@@ -100,6 +113,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "SIGNER_WEB_SDK_VERSION",
+        hide_env_values = true,
         default_value = "6.2.0",
         value_name = "VERSION"
     )]
@@ -109,6 +123,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "SIGNER_LOG_FORMAT",
+        hide_env_values = true,
         default_value = "text",
         value_name = "text|json"
     )]
@@ -118,6 +133,7 @@ pub struct Cli {
     #[arg(
         long = "host-tokens",
         env = "SIGNER_HOST_TOKENS",
+        hide_env_values = true,
         value_name = "TOKENS",
         hide_env_values = true
     )]
@@ -127,6 +143,7 @@ pub struct Cli {
     #[arg(
         long = "host-tokens-file",
         env = "SIGNER_HOST_TOKENS_FILE",
+        hide_env_values = true,
         value_name = "PATH"
     )]
     pub host_tokens_file: Option<PathBuf>,
@@ -136,6 +153,7 @@ pub struct Cli {
     #[arg(
         long = "api-tokens",
         env = "SIGNER_API_TOKENS",
+        hide_env_values = true,
         value_name = "TOKENS",
         hide_env_values = true
     )]
@@ -145,6 +163,7 @@ pub struct Cli {
     #[arg(
         long = "api-tokens-file",
         env = "SIGNER_API_TOKENS_FILE",
+        hide_env_values = true,
         value_name = "PATH"
     )]
     pub api_tokens_file: Option<PathBuf>,
@@ -153,6 +172,7 @@ pub struct Cli {
     #[arg(
         long = "allowed-meetings",
         env = "SIGNER_ALLOWED_MEETINGS",
+        hide_env_values = true,
         value_name = "NUMBERS"
     )]
     pub allowed_meetings: Option<String>,
@@ -162,6 +182,7 @@ pub struct Cli {
     #[arg(
         long = "allowed-origins",
         env = "SIGNER_ALLOWED_ORIGINS",
+        hide_env_values = true,
         value_name = "ORIGINS",
         default_value = ""
     )]
@@ -171,6 +192,7 @@ pub struct Cli {
     #[arg(
         long = "rate-limit",
         env = "SIGNER_RATE_LIMIT",
+        hide_env_values = true,
         value_name = "COUNT/PERIOD",
         default_value = "30/minute"
     )]
@@ -180,6 +202,7 @@ pub struct Cli {
     #[arg(
         long = "trusted-proxies",
         env = "SIGNER_TRUSTED_PROXIES",
+        hide_env_values = true,
         value_name = "CIDRS",
         default_value = ""
     )]
@@ -189,6 +212,7 @@ pub struct Cli {
     #[arg(
         long = "header-timeout",
         env = "SIGNER_HEADER_TIMEOUT",
+        hide_env_values = true,
         value_name = "SECONDS",
         default_value = "10"
     )]
@@ -198,6 +222,7 @@ pub struct Cli {
     #[arg(
         long = "request-timeout",
         env = "SIGNER_REQUEST_TIMEOUT",
+        hide_env_values = true,
         value_name = "SECONDS",
         default_value = "15"
     )]
@@ -207,6 +232,7 @@ pub struct Cli {
     #[arg(
         long = "max-connections",
         env = "SIGNER_MAX_CONNECTIONS",
+        hide_env_values = true,
         value_name = "COUNT",
         default_value = "1024"
     )]
@@ -216,6 +242,7 @@ pub struct Cli {
     #[arg(
         long = "shutdown-timeout",
         env = "SIGNER_SHUTDOWN_TIMEOUT",
+        hide_env_values = true,
         value_name = "SECONDS",
         default_value = "10"
     )]
@@ -225,6 +252,7 @@ pub struct Cli {
     #[arg(
         long = "frame-ancestors",
         env = "SIGNER_FRAME_ANCESTORS",
+        hide_env_values = true,
         value_name = "SOURCES",
         default_value = "'self'"
     )]

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: a test signer on a fixed clock, and token verification.
 #![allow(dead_code)] // each test crate uses its own part of this module
 
+pub mod nginx;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;
