@@ -1,26 +1,106 @@
-//! One log line per request: method, route, status, latency. Never a body, header value, query
-//! string or signature: the route is the matched pattern, not the path that was sent.
+//! Per request: an `x-request-id` (the client's, if sane, else a new one) that is returned and
+//! carried by every log line of the request; one access line (method, route, status, latency);
+//! and the request metrics. Never a body, header value, query string or signature: the route is
+//! the matched pattern, not the path that was sent.
 
-use axum::extract::{MatchedPath, Request};
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+use tracing::Instrument;
 
-pub async fn log_request(request: Request, next: Next) -> Response {
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub async fn log_request(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .filter(|v| is_sane_request_id(v.as_bytes()))
+        .cloned()
+        .unwrap_or_else(new_request_id);
+    request
+        .headers_mut()
+        .insert(REQUEST_ID.clone(), request_id.clone());
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "(unmatched)".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "zoom_signer::access",
-        method = %method,
-        route = %route,
-        status = response.status().as_u16(),
-        latency_us = started.elapsed().as_micros() as u64,
-        "request"
+        .map(|p| p.as_str().to_owned());
+    let span = tracing::info_span!(
+        "request",
+        request_id = request_id.to_str().unwrap_or_default()
     );
-    response
+
+    async move {
+        let mut response = next.run(request).await;
+        let latency = started.elapsed();
+        let status = response.status().as_u16();
+        state
+            .metrics
+            .record_request(route.as_deref(), status, latency);
+        tracing::info!(
+            target: "zoom_signer::access",
+            method = %method,
+            route = route.as_deref().unwrap_or("(unmatched)"),
+            status,
+            latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
+        response
+            .headers_mut()
+            .insert(REQUEST_ID.clone(), request_id);
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+/// A client's id is kept only if it is short and plain, so it cannot inject into logs.
+fn is_sane_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+}
+
+/// Unique within the process and unpredictable across processes: a random prefix chosen once,
+/// then a counter (no system call per request).
+fn new_request_id() -> HeaderValue {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let prefix = PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 6];
+        let _ = getrandom::fill(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{prefix}-{n:x}"))
+        .expect("hex and a hyphen form a valid header value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_are_kept_only_when_plain() {
+        assert!(is_sane_request_id(b"abc-123_X.y:z"));
+        assert!(!is_sane_request_id(b""));
+        assert!(!is_sane_request_id(b"a b"));
+        assert!(!is_sane_request_id(b"x\"}{"));
+        assert!(!is_sane_request_id(&[b'a'; 65]));
+    }
+
+    #[test]
+    fn generated_ids_differ() {
+        assert_ne!(new_request_id(), new_request_id());
+    }
 }

@@ -7,20 +7,24 @@
 pub mod access;
 pub mod access_log;
 pub mod api;
+pub mod commands;
 pub mod config;
+pub mod lifecycle;
+pub mod metrics;
 pub mod page;
 pub mod server;
 pub mod signature;
 pub mod state;
 pub mod telemetry;
 
-pub use server::serve;
+pub use lifecycle::run;
+pub use server::{serve, serve_router};
 pub use state::{AppState, Options};
 
 use axum::Router;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -39,7 +43,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             api::guard::request_timeout,
         ))
-        .layer(from_fn(access_log::log_request))
+        .layer(from_fn_with_state(state.clone(), access_log::log_request))
         // Signatures are credentials: no cache may keep one. Page routes set their own policy.
         .layer(SetResponseHeaderLayer::if_not_present(
             CACHE_CONTROL,
@@ -56,6 +60,23 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The metrics listener's application: `GET /metrics` only.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::render))
+        .fallback(api::error::not_found)
+        .method_not_allowed_fallback(api::error::method_not_allowed)
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
 /// The signing endpoint with its guards, outermost first: audit (and client address), origin
 /// and CORS, rate limit.
 fn signing(state: &AppState) -> MethodRouter<AppState> {
@@ -64,29 +85,4 @@ fn signing(state: &AppState) -> MethodRouter<AppState> {
         .layer(from_fn_with_state(state.clone(), api::guard::rate_limit))
         .layer(from_fn_with_state(state.clone(), api::guard::origin))
         .layer(from_fn_with_state(state.clone(), api::audit::audit))
-}
-
-/// Completes on Ctrl-C or SIGTERM (what `docker stop` and Kubernetes send).
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: no new connections, finishing requests in flight");
 }

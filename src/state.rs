@@ -1,13 +1,15 @@
-//! What every request handler shares: built once at start-up, read-only afterwards.
+//! What every request handler shares: built once at start-up; only the secrets can be swapped
+//! (on SIGHUP), everything else is read-only.
 
 use crate::access::{
     AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies,
 };
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::page::JoinPage;
 use crate::server::ServerLimits;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -16,18 +18,48 @@ pub struct AppState {
 }
 
 pub struct Shared {
-    pub signer: Signer,
+    secrets: RwLock<Arc<Secrets>>,
     pub options: Options,
     pub rate_limiter: Option<RateLimiter>,
+    pub metrics: Metrics,
 }
 
-/// Everything but the signer, with the defaults an operator gets with no settings.
+/// What a reload may replace: the signing credentials and the token lists.
+pub struct Secrets {
+    pub signer: Signer,
+    pub policy: AccessPolicy,
+}
+
+impl From<Signer> for Secrets {
+    /// The signer with the default policy: anyone may join, nobody may host.
+    fn from(signer: Signer) -> Self {
+        Self {
+            signer,
+            policy: AccessPolicy::default(),
+        }
+    }
+}
+
+impl Secrets {
+    pub fn from_settings(settings: &Settings) -> Self {
+        let access = &settings.access;
+        Self {
+            signer: settings.signer(),
+            policy: AccessPolicy {
+                host_tokens: TokenSet::new(&access.host_tokens),
+                api_tokens: TokenSet::new(&access.api_tokens),
+                allowed_meetings: access.allowed_meetings.clone(),
+            },
+        }
+    }
+}
+
+/// Everything but the secrets, with the defaults an operator gets with no settings.
 pub struct Options {
     /// The longest lifetime a request may ask for (`SIGNER_MAX_TTL`).
     pub max_lifetime: Lifetime,
     pub clock: Box<dyn Clock>,
     pub page: JoinPage,
-    pub policy: AccessPolicy,
     pub origins: AllowedOrigins,
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: Option<RateLimit>,
@@ -40,7 +72,6 @@ impl Default for Options {
             max_lifetime: Lifetime::TWO_HOURS,
             clock: Box::new(SystemClock),
             page: JoinPage::new("6.2.0", false),
-            policy: AccessPolicy::default(),
             origins: AllowedOrigins::default(),
             trusted_proxies: TrustedProxies::default(),
             rate_limit: Some(RateLimit {
@@ -53,37 +84,51 @@ impl Default for Options {
 }
 
 impl AppState {
-    pub fn new(signer: Signer, options: Options) -> Self {
+    pub fn new(secrets: impl Into<Secrets>, options: Options) -> Self {
         let rate_limiter = options
             .rate_limit
             .map(|limit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS));
+        let secrets = RwLock::new(Arc::new(secrets.into()));
         Self {
             inner: Arc::new(Shared {
-                signer,
+                secrets,
                 options,
                 rate_limiter,
+                metrics: Metrics::default(),
             }),
         }
     }
 
     pub fn from_settings(settings: &Settings) -> Self {
-        let access = &settings.access;
         let options = Options {
             max_lifetime: settings.max_ttl,
             clock: Box::new(SystemClock),
             page: JoinPage::new(&settings.web_sdk_version, settings.demo)
                 .with_frame_ancestors(&settings.frame_ancestors),
-            policy: AccessPolicy {
-                host_tokens: TokenSet::new(&access.host_tokens),
-                api_tokens: TokenSet::new(&access.api_tokens),
-                allowed_meetings: access.allowed_meetings.clone(),
-            },
-            origins: access.allowed_origins.clone(),
-            trusted_proxies: access.trusted_proxies.clone(),
-            rate_limit: access.rate_limit,
+            origins: settings.access.allowed_origins.clone(),
+            trusted_proxies: settings.access.trusted_proxies.clone(),
+            rate_limit: settings.access.rate_limit,
             limits: settings.limits,
         };
-        Self::new(settings.signer(), options)
+        Self::new(Secrets::from_settings(settings), options)
+    }
+
+    /// The secrets in force now. Cheap: a read lock and a reference count.
+    pub fn secrets(&self) -> Arc<Secrets> {
+        self.inner
+            .secrets
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Swaps in new secrets; requests already running finish with the old ones.
+    pub fn replace_secrets(&self, secrets: Secrets) {
+        *self
+            .inner
+            .secrets
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(secrets);
     }
 }
 

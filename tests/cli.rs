@@ -2,19 +2,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use common::process::{Running, signer_in};
+
+use std::process::{Command, Output};
 
 const CANARY: &str = "canary-secret-7f3a9c";
-
-/// The binary with an empty environment, run in an empty directory (so no `.env` is picked up).
-fn signer_in(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zoom-signer"));
-    command.env_clear().current_dir(dir).stdin(Stdio::null());
-    command
-}
 
 fn run(command: &mut Command) -> (Output, String) {
     let output = command.output().unwrap();
@@ -135,41 +127,11 @@ fn dotenv_is_read_but_the_real_environment_wins() {
     assert!(!all.contains(CANARY), "{all}");
 }
 
-/// Starts the binary, waits for its "listening" line, runs `f` against it, then stops it and
-/// returns everything it printed.
+/// Starts the binary, runs `f` against it, then stops it and returns everything it printed.
 fn with_running_server(command: &mut Command, f: impl FnOnce(std::net::SocketAddr)) -> String {
-    let mut child = command
-        .env("PORT", "0")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut printed = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0 && Instant::now() < deadline,
-            "no listening line: {printed}"
-        );
-        printed.push_str(&line);
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().parse().unwrap();
-        }
-    };
-    f(addr);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    std::io::Read::read_to_string(&mut stderr, &mut printed).unwrap();
-    assert!(
-        output.status.success(),
-        "SIGTERM should stop it cleanly: {printed}"
-    );
-    printed + &String::from_utf8_lossy(&output.stdout)
+    let running = Running::start(command);
+    f(running.addr);
+    running.stop()
 }
 
 const HOST_TOKEN: &str = "host-canary-token-5d1e0b7a";
@@ -255,7 +217,7 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
         .collect();
     assert_eq!(access.len(), 6, "one access line per request:\n{log}");
     assert!(
-        access[0].contains("route=/signature") && access[0].contains("status=200"),
+        access[0].contains("route=\"/signature\"") && access[0].contains("status=200"),
         "{}",
         access[0]
     );

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 use secrecy::SecretString;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, TokenSet};
 use zoom_signer::signature::Format;
+use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const HEADER_NAMES: &[&str] = &[
@@ -69,14 +70,18 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 
 fn guarded_state() -> AppState {
     let host = [SecretString::from("host-token-aaaaaaaaaaaaaaaaaaaa")];
+    let policy = AccessPolicy {
+        host_tokens: TokenSet::new(&host),
+        ..AccessPolicy::default()
+    };
+    let origins = AllowedOrigins::parse("https://www.example.com").unwrap();
     AppState::new(
-        signer(Format::Jwt),
+        Secrets {
+            signer: signer(Format::Jwt),
+            policy,
+        },
         Options {
-            policy: AccessPolicy {
-                host_tokens: TokenSet::new(&host),
-                ..AccessPolicy::default()
-            },
-            origins: AllowedOrigins::parse("https://www.example.com").unwrap(),
+            origins,
             ..options()
         },
     )

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TokenSet, TrustedProxies};
 use zoom_signer::signature::{Format, MeetingNumber};
+use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
@@ -32,10 +33,13 @@ fn state(options: Options) -> AppState {
 }
 
 fn with_policy(policy: AccessPolicy) -> AppState {
-    state(Options {
-        policy,
-        ..options()
-    })
+    AppState::new(
+        Secrets {
+            signer: signer(Format::Jwt),
+            policy,
+        },
+        options(),
+    )
 }
 
 fn sign_request(role: u8, bearer: Option<&str>) -> Request<Body> {

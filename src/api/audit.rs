@@ -2,7 +2,7 @@
 //! client address, meeting number, role, outcome and reason. Never a token or a signature.
 
 use crate::api::error::RefusalReason;
-use crate::signature::{Claims, MeetingNumber, Role};
+use crate::signature::{Claims, Format, MeetingNumber, Role};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -15,6 +15,8 @@ use std::net::{IpAddr, Ipv4Addr};
 pub struct AuditFacts {
     pub meeting: Option<MeetingNumber>,
     pub role: Option<Role>,
+    /// Set once a signature is made.
+    pub format: Option<Format>,
 }
 
 impl AuditFacts {
@@ -52,10 +54,14 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
     let status = response.status().as_u16();
     match response.extensions().get::<RefusalReason>() {
         None if response.status().is_success() => {
+            if let Some(format) = facts.format {
+                state.metrics.record_issued(facts.role, format);
+            }
             tracing::info!(target: "zoom_signer::audit", client = %client, meeting, role, status, outcome = "issued", "signature issued");
         }
         refusal => {
             let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
+            state.metrics.record_refusal(code);
             tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, role, status, outcome = "refused", code, reason = ?reason, "signature refused");
         }
     }

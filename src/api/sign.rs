@@ -46,21 +46,23 @@ async fn issue(
     facts: &mut AuditFacts,
 ) -> Result<Json<SignatureReply>, ApiError> {
     // Credentials first: a caller without them learns nothing about what else is wrong.
+    let secrets = state.secrets();
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let caller = state.policy.authenticate(authorization)?;
+    let caller = secrets.policy.authenticate(authorization)?;
     require_json(headers)?;
     let body = read_body(headers, body).await?;
     let claims = request::decode(&body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record(&claims);
-    state
+    secrets
         .policy
         .authorize(caller, &claims, authorization.is_some())?;
-    let signature = state.signer.sign(&claims, state.clock.now())?;
+    let signature = secrets.signer.sign(&claims, state.clock.now())?;
+    facts.format = Some(secrets.signer.format());
     let expires_at = signature.expires_at;
     let target = claims.meeting;
     Ok(Json(SignatureReply {
         signature: signature.into_string(),
-        sdk_key: state.signer.sdk_key().to_owned(),
+        sdk_key: secrets.signer.sdk_key().to_owned(),
         expires_at: target.is_some().then_some(expires_at),
         meeting_number: target.as_ref().map(|t| t.number.to_string()),
         role: target.map(|t| t.role.as_number()),

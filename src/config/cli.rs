@@ -1,12 +1,13 @@
 //! The command line and environment, as clap reads them.
 
 use clap::Parser;
+use secrecy::SecretString;
 use std::path::PathBuf;
 
 // Every setting as the command line and environment give it, before validation. Numbers are
 // taken as text and checked in `Settings::from_cli`, so that an error names the environment
 // variable (what operators set) rather than clap's flag.
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "zoom-signer",
     version,
@@ -17,6 +18,9 @@ use std::path::PathBuf;
                   Example configuration: .env.example. Secrets are never printed."
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Meeting SDK key (Client ID) of your Zoom Meeting SDK app.
     #[arg(
         long = "sdk-key",
@@ -45,7 +49,7 @@ pub struct Cli {
         value_name = "SECRET",
         hide_env_values = true
     )]
-    pub sdk_secret: Option<String>,
+    pub sdk_secret: Option<SecretString>,
 
     /// File holding the Meeting SDK secret; one trailing newline is trimmed.
     #[arg(
@@ -137,7 +141,7 @@ pub struct Cli {
         value_name = "TOKENS",
         hide_env_values = true
     )]
-    pub host_tokens: Option<String>,
+    pub host_tokens: Option<SecretString>,
 
     /// File holding the host tokens, comma- or newline-separated.
     #[arg(
@@ -157,7 +161,7 @@ pub struct Cli {
         value_name = "TOKENS",
         hide_env_values = true
     )]
-    pub api_tokens: Option<String>,
+    pub api_tokens: Option<SecretString>,
 
     /// File holding the API tokens, comma- or newline-separated.
     #[arg(
@@ -258,8 +262,26 @@ pub struct Cli {
     )]
     pub frame_ancestors: String,
 
+    /// Address of a separate listener serving Prometheus metrics at /metrics (e.g. 127.0.0.1:9090).
+    /// Unset: no metrics listener.
+    #[arg(
+        long = "metrics-addr",
+        env = "SIGNER_METRICS_ADDR",
+        hide_env_values = true,
+        value_name = "ADDR"
+    )]
+    pub metrics_addr: Option<String>,
+
     /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every
     /// signature. For trying the service and the page out.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Tools run instead of the service.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Asks the running service's /healthz (on HOST and PORT) and exits 0 when healthy, 1 otherwise.
+    /// For container health checks: no curl needed.
+    Healthcheck,
 }

@@ -4,7 +4,7 @@
 mod cli;
 mod parse;
 
-pub use cli::Cli;
+pub use cli::{Cli, Command};
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
 use crate::server::ServerLimits;
@@ -65,6 +65,10 @@ pub struct Settings {
     pub access: AccessSettings,
     pub limits: ServerLimits,
     pub frame_ancestors: String,
+    /// `SIGNER_METRICS_ADDR`: where `/metrics` is served, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// What the settings were read from, to read the `_FILE` ones again on reload.
+    source: Cli,
 }
 
 /// One bad setting: which variable, and what to do about it. Never holds a secret's value.
@@ -86,22 +90,28 @@ impl ConfigError {
 
 const MAX_BACKDATE_SECONDS: u64 = 600;
 
-impl Settings {
-    /// Loads `.env` from the working directory (without overriding the real environment), then
-    /// parses the command line and environment. Exits on `--help`/`--version` as clap does.
-    pub fn load() -> Result<Self, ConfigError> {
-        load_dotenv(Path::new(".env"))?;
-        Self::from_cli(Cli::parse())
-    }
+/// Loads `.env` from the working directory (without overriding the real environment), then
+/// parses the command line and environment. Exits on `--help`/`--version` as clap does.
+pub fn load_cli() -> Result<Cli, ConfigError> {
+    load_dotenv(Path::new(".env"))?;
+    Ok(Cli::parse())
+}
 
+/// Where the service listens, from `HOST` and `PORT` alone (all `healthcheck` needs).
+pub fn listen_address(cli: &Cli) -> Result<SocketAddr, ConfigError> {
+    let host = parse_host(&cli.host)?;
+    let port = parse_in_range("PORT", &cli.port, 0..=u16::MAX, "port")?;
+    Ok(SocketAddr::new(host, port))
+}
+
+impl Settings {
     pub fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
         let credentials = if cli.demo {
             demo_credentials()
         } else {
             configured_credentials(&cli)?
         };
-        let host = parse_host(&cli.host)?;
-        let port = parse_in_range("PORT", &cli.port, 0..=u16::MAX, "port")?;
+        let listen = listen_address(&cli)?;
         let format = match cli.format.trim() {
             "jwt" => Format::Jwt,
             "legacy" => Format::Legacy,
@@ -144,11 +154,16 @@ impl Settings {
             shutdown_timeout: parse_seconds("SIGNER_SHUTDOWN_TIMEOUT", &cli.shutdown_timeout, 300)?,
         };
         let frame_ancestors = parse_frame_ancestors(&cli.frame_ancestors)?;
+        let metrics_listen = cli
+            .metrics_addr
+            .as_deref()
+            .map(parse_socket_address)
+            .transpose()?;
 
         Ok(Self {
             credentials,
             demo: cli.demo,
-            listen: SocketAddr::new(host, port),
+            listen,
             format,
             ttl,
             max_ttl,
@@ -158,7 +173,27 @@ impl Settings {
             access,
             limits,
             frame_ancestors,
+            metrics_listen,
+            source: cli,
         })
+    }
+
+    /// Reads the SDK credentials and token lists again from where they came from (the `_FILE`
+    /// settings are read anew), for a reload on SIGHUP. `None` in demo mode: nothing to reload.
+    pub fn reload_secrets(&self) -> Option<Result<Settings, ConfigError>> {
+        if self.demo {
+            return None;
+        }
+        Some(
+            configured_credentials(&self.source).and_then(|credentials| {
+                let access = access_settings(&self.source)?;
+                Ok(Settings {
+                    credentials,
+                    access,
+                    ..self.clone()
+                })
+            }),
+        )
     }
 
     /// The signer these settings describe.
@@ -196,7 +231,7 @@ fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
         key,
     )?;
     let secret = value_or_file(
-        ("ZOOM_MEETING_SDK_SECRET", cli.sdk_secret.clone()),
+        ("ZOOM_MEETING_SDK_SECRET", exposed(&cli.sdk_secret)),
         ("ZOOM_MEETING_SDK_SECRET_FILE", cli.sdk_secret_file.clone()),
     )?;
     let sdk_secret = required(
@@ -211,12 +246,21 @@ fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
     })
 }
 
+/// A secret as plain text, only for as long as it takes to validate it.
+fn exposed(secret: &Option<SecretString>) -> Option<String> {
+    secret
+        .as_ref()
+        .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned())
+}
+
 fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
-    let tokens =
-        |variable, value: &Option<String>, file_variable, path: &Option<std::path::PathBuf>| {
-            value_or_file((variable, value.clone()), (file_variable, path.clone()))?
-                .map_or(Ok(Vec::new()), |list| parse_tokens(variable, &list))
-        };
+    let tokens = |variable,
+                  value: &Option<SecretString>,
+                  file_variable,
+                  path: &Option<std::path::PathBuf>| {
+        value_or_file((variable, exposed(value)), (file_variable, path.clone()))?
+            .map_or(Ok(Vec::new()), |list| parse_tokens(variable, &list))
+    };
     Ok(AccessSettings {
         host_tokens: tokens(
             "SIGNER_HOST_TOKENS",

@@ -156,6 +156,17 @@ pub(super) fn parse_host(host: &str) -> Result<IpAddr, ConfigError> {
     }
 }
 
+pub(super) fn parse_socket_address(raw: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    raw.trim().parse().map_err(|_| {
+        ConfigError::new(
+            "SIGNER_METRICS_ADDR",
+            format!(
+                "must be an address and port such as 127.0.0.1:9090 or 0.0.0.0:9090, got {raw:?}"
+            ),
+        )
+    })
+}
+
 /// A whole number in `range`, described to the operator as `what`.
 pub(super) fn parse_in_range<T>(
     variable: &'static str,

@@ -22,13 +22,13 @@ const JOIN_CSS: &str = include_str!("join.css");
 const CONTENT_SECURITY_POLICY_BASE: &str = "default-src 'none'; \
      script-src 'self' https://source.zoom.us 'unsafe-eval' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline' https://source.zoom.us; \
-     img-src 'self' data: blob: https://source.zoom.us https://*.zoom.us; \
+     img-src 'self' data: blob: https://source.zoom.us https://zoom.us https://*.zoom.us; \
      font-src 'self' data: https://source.zoom.us; \
-     connect-src 'self' https://source.zoom.us https://*.zoom.us wss://*.zoom.us; \
-     media-src 'self' blob: https://source.zoom.us https://*.zoom.us; \
+     connect-src 'self' https://zoom.us https://*.zoom.us wss://zoom.us wss://*.zoom.us; \
+     media-src 'self' blob: https://source.zoom.us https://zoom.us https://*.zoom.us; \
      worker-src 'self' blob: https://source.zoom.us; \
      child-src 'self' blob: https://*.zoom.us; \
-     frame-src https://*.zoom.us; \
+     frame-src https://zoom.us https://*.zoom.us; \
      manifest-src 'self'; \
      base-uri 'none'; \
      form-action 'self'";

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses its own part of this module
 
 pub mod nginx;
+pub mod process;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

@@ -1,0 +1,3 @@
+//! Tools the binary runs instead of the service.
+
+pub mod healthcheck;

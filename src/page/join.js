@@ -1,0 +1,385 @@
+// Join page: asks this service for a Meeting SDK signature, then loads Zoom's Web SDK (client
+// view, from Zoom's CDN) and joins with it. No credential ever reaches the page, only a signature.
+// Plain ES2020 with no build step; the page is served under a strict Content-Security-Policy, so
+// everything here comes from this file (no inline script or style attributes).
+'use strict';
+
+const SDK_ORIGIN = 'https://source.zoom.us';
+const VENDOR_SCRIPTS = ['react', 'react-dom', 'redux', 'redux-thunk', 'lodash'];
+const FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'role'];
+const JOIN_SPACING_MS = 10_000; // Zoom: join() may be called at most once per 10 s.
+const STEP_TIMEOUT_MS = 30_000; // A hung request, script or SDK step must end in a message.
+const JOIN_TIMEOUT_MS = 60_000; // Joining can legitimately take a while (waiting rooms).
+
+const $ = (id) => document.getElementById(id);
+const form = $('join-form');
+const joinButton = $('join');
+const sdkVersion = document.body.dataset.sdkVersion || '';
+const demo = document.body.dataset.demo === 'true';
+
+let busy = false;
+
+/** A problem the person can fix in the form (the service's `errors` array, or our own). */
+class FormProblem extends Error {
+  constructor(title, problems) {
+    super(title);
+    this.problems = problems;
+  }
+}
+
+/** An SDK step that took too long: reported like an SDK error, but named so it reads well. */
+class StepTimeout extends Error {}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StepTimeout(`Zoom did not respond within ${ms / 1000} s while ${what}.`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prefill. Links may carry the values in the query string or in the fragment
+// (#mn=…&pwd=…&name=…&email=…&role=…). The fragment wins and is the better place for a passcode:
+// browsers never send it in a request, so it cannot end up in this server's, a proxy's or a
+// referrer's logs.
+
+function prefill() {
+  const params = new URLSearchParams(location.search);
+  for (const [key, value] of new URLSearchParams(location.hash.slice(1))) params.set(key, value);
+  const ids = { mn: 'meetingNumber', pwd: 'passcode', name: 'userName', email: 'userEmail', role: 'role' };
+  for (const [key, id] of Object.entries(ids)) {
+    const value = params.get(key);
+    if (value === null || (id === 'role' && value !== '0' && value !== '1')) continue;
+    $(id).value = value;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in the form: each next to its field (tied with aria-describedby), plus a summary that
+// also holds the ones tied to no field ($body, $request or a property this page does not know).
+
+function setFieldError(id, text) {
+  const input = $(id);
+  const error = $(`${id}-error`);
+  const describedBy = (input.getAttribute('aria-describedby') || '')
+    .split(' ')
+    .filter((token) => token && token !== error.id);
+  error.textContent = text || '';
+  error.hidden = !text;
+  if (text) {
+    input.setAttribute('aria-invalid', 'true');
+    describedBy.push(error.id);
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
+  if (describedBy.length) input.setAttribute('aria-describedby', describedBy.join(' '));
+  else input.removeAttribute('aria-describedby');
+}
+
+function clearProblems() {
+  for (const id of FIELDS) setFieldError(id, '');
+  $('problems').hidden = true;
+  $('problems-list').replaceChildren();
+}
+
+function showProblems(title, problems) {
+  const byField = new Map();
+  const items = [];
+  for (const { property, reason } of problems) {
+    const text = String(reason ?? 'Unknown problem.');
+    const li = document.createElement('li');
+    if (FIELDS.includes(property)) {
+      byField.set(property, byField.has(property) ? `${byField.get(property)} ${text}` : text);
+      // A link to the field (not a fragment change: the fragment may hold the prefill).
+      const a = document.createElement('a');
+      a.href = `#${property}`;
+      a.textContent = text;
+      a.addEventListener('click', (event) => {
+        event.preventDefault();
+        $(property).focus();
+      });
+      li.append(a);
+    } else {
+      li.textContent = text;
+    }
+    items.push(li);
+  }
+  for (const [id, text] of byField) setFieldError(id, text);
+  $('problems-title').textContent = title;
+  $('problems-list').replaceChildren(...items);
+  $('problems').hidden = false;
+  $('problems').focus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors from Zoom: in a fixed box above the SDK's full-screen #zmmtg-root, which covers the page.
+
+function describeSdkError(error) {
+  if (error instanceof Error) return { message: error.message };
+  // The SDK's callbacks pass shapes such as {errorCode, result} or {method, status, result, errorCode}.
+  const code = error?.errorCode ?? error?.code;
+  const text = error?.result ?? error?.errorMessage ?? error?.reason ?? error?.message;
+  let message = typeof text === 'string' && text ? text : '';
+  if (!message) {
+    try {
+      message = JSON.stringify(error);
+    } catch {
+      message = String(error);
+    }
+  }
+  return { code, message };
+}
+
+function hintFor(code, message) {
+  if (code === 3712 || /signature/i.test(message)) {
+    return demo
+      ? 'This service runs in demo mode with throwaway credentials, so Zoom rejects its signatures.'
+      : 'Zoom refused the signature. Check that the service uses Meeting SDK credentials and that its clock is right.';
+  }
+  if (/password|passcode/i.test(message)) return 'Check the passcode from the invitation.';
+  return 'You can go back to the form and try again.';
+}
+
+function showJoinError(title, message, hint, { fatal = true } = {}) {
+  // On a failure hide Zoom's own screen, so the form is usable again beneath the message.
+  if (fatal) document.body.classList.remove('sdk-active');
+  $('join-error-title').textContent = title;
+  $('join-error-message').textContent = message;
+  $('join-error-hint').textContent = hint;
+  $('join-error').hidden = false;
+  $('join-error-close').focus();
+}
+
+function showSdkError(stage, error) {
+  const { code, message } = describeSdkError(error);
+  const withCode = code === undefined || code === null ? message : `${message} (Zoom error code ${code})`;
+  showJoinError(`Zoom could not ${stage}`, withCode, hintFor(code, message));
+  setStatus(`Zoom could not ${stage}.`);
+}
+
+function hideJoinError() {
+  $('join-error').hidden = true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service.
+
+async function requestSignature(meetingNumber, role) {
+  let response;
+  try {
+    // Relative URL: the page may be served under a path prefix by a proxy.
+    response = await fetch(new URL('signature', document.baseURI), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ meetingNumber, role }),
+      cache: 'no-store',
+      signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const why = error?.name === 'TimeoutError' ? 'it did not answer in time' : 'the network request failed';
+    throw new FormProblem('Could not get a signature', [
+      { property: '$request', reason: `Could not reach the signature service (${why}). Check your connection and try again.` },
+    ]);
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON, e.g. a proxy's error page: reported below by its status.
+  }
+  if (response.ok && typeof body?.signature === 'string' && body.signature) return body;
+  const title = response.status === 400 ? 'Please check the form' : 'The service refused to sign';
+  const problems = Array.isArray(body?.errors) && body.errors.length
+    ? body.errors
+    : [{ property: '$request', reason: `The signature service answered HTTP ${response.status} ${response.statusText} without a signature.`.trim() }];
+  throw new FormProblem(title, problems);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zoom's Web SDK: scripts loaded once per page, in order, each by a <script> element (the CDN
+// bundle expects React, Redux and lodash as globals before it runs).
+
+const scriptLoads = new Map();
+
+function loadScript(src) {
+  if (!scriptLoads.has(src)) {
+    scriptLoads.set(src, new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.async = false;
+      script.addEventListener('load', () => resolve());
+      script.addEventListener('error', () => {
+        script.remove();
+        scriptLoads.delete(src); // A later Join may try again.
+        reject(new Error(`Could not load ${src}. Check your connection and try again.`));
+      });
+      document.head.append(script);
+    }));
+  }
+  return scriptLoads.get(src);
+}
+
+let sdkReady = null;
+
+function prepareSdk() {
+  sdkReady ??= (async () => {
+    if (!/^\d+\.\d+\.\d+$/.test(sdkVersion)) throw new Error(`This page has no valid Web SDK version ("${sdkVersion}").`);
+    const lib = `${SDK_ORIGIN}/${sdkVersion}/lib`;
+    for (const name of VENDOR_SCRIPTS) {
+      await withTimeout(loadScript(`${lib}/vendor/${name}.min.js`), STEP_TIMEOUT_MS, `loading ${name}`);
+    }
+    const bundle = `${SDK_ORIGIN}/zoom-meeting-${sdkVersion}.min.js`;
+    await withTimeout(loadScript(bundle), STEP_TIMEOUT_MS, 'loading the meeting client');
+    const { ZoomMtg } = window;
+    if (!ZoomMtg) throw new Error(`${bundle} loaded but did not define ZoomMtg.`);
+    ZoomMtg.setZoomJSLib(lib, '/av'); // Must be absolute: the page is not on Zoom's origin.
+    ZoomMtg.preLoadWasm();
+    ZoomMtg.prepareWebSDK();
+    await withTimeout(Promise.resolve(ZoomMtg.i18n.load('en-US')), STEP_TIMEOUT_MS, 'loading its texts');
+    return ZoomMtg;
+  })().catch((error) => {
+    sdkReady = null;
+    throw error;
+  });
+  return sdkReady;
+}
+
+let sdkInitialized = null;
+
+function initSdk(ZoomMtg) {
+  sdkInitialized ??= withTimeout(new Promise((resolve, reject) => {
+    ZoomMtg.init({
+      // Leaving the meeting comes back here; without the fragment, which may hold a passcode.
+      leaveUrl: location.href.split('#')[0],
+      patchJsMedia: true,
+      success: resolve,
+      error: reject,
+    });
+  }), STEP_TIMEOUT_MS, 'starting').catch((error) => {
+    sdkInitialized = null;
+    throw error;
+  });
+  return sdkInitialized;
+}
+
+let lastJoinAt = -Infinity;
+
+async function joinMeeting(ZoomMtg, options) {
+  const wait = lastJoinAt + JOIN_SPACING_MS - performance.now();
+  if (wait > 0) {
+    setStatus(`Zoom allows one join every 10 seconds: trying again in ${Math.ceil(wait / 1000)} s…`);
+    await sleep(wait);
+  }
+  lastJoinAt = performance.now();
+  setStatus('Joining…');
+  return new Promise((resolve, reject) => {
+    ZoomMtg.join({ ...options, success: resolve, error: reject });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Join button.
+
+function readForm() {
+  return {
+    meetingNumber: $('meetingNumber').value, // As typed: the service normalises it.
+    passcode: $('passcode').value.trim(),
+    userName: $('userName').value.trim(),
+    userEmail: $('userEmail').value.trim(),
+    role: $('role').value === '1' ? 1 : 0,
+  };
+}
+
+function checkForm(values) {
+  const problems = [];
+  if (!values.userName) problems.push({ property: 'userName', reason: 'Enter your name; others in the meeting will see it.' });
+  if (values.userEmail && !$('userEmail').checkValidity()) {
+    problems.push({ property: 'userEmail', reason: 'Enter an email address like name@example.com, or leave it empty.' });
+  }
+  return problems;
+}
+
+async function join() {
+  clearProblems();
+  hideJoinError();
+  const values = readForm();
+  const problems = checkForm(values);
+  if (problems.length) {
+    showProblems('Please check the form', problems);
+    return;
+  }
+
+  let stage = 'load';
+  try {
+    setStatus('Getting a signature…');
+    const signed = await requestSignature(values.meetingNumber, values.role);
+
+    setStatus('Loading Zoom…');
+    const ZoomMtg = await prepareSdk();
+
+    stage = 'start';
+    setStatus('Starting Zoom…');
+    document.body.classList.add('sdk-active'); // Shows Zoom's full-screen client.
+    await initSdk(ZoomMtg);
+
+    stage = 'join the meeting';
+    const joining = joinMeeting(ZoomMtg, {
+      signature: signed.signature,
+      meetingNumber: signed.meetingNumber, // The service's normalised digits.
+      userName: values.userName,
+      userEmail: values.userEmail,
+      passWord: values.passcode,
+    });
+    const outcome = await Promise.race([joining.then(() => 'joined'), sleep(JOIN_TIMEOUT_MS).then(() => 'slow')]);
+    if (outcome === 'slow') {
+      // Not necessarily a failure (a waiting room answers late), so leave Zoom's screen visible.
+      showJoinError(
+        'Zoom has not confirmed the join yet',
+        `No answer from Zoom after ${JOIN_TIMEOUT_MS / 1000} s.`,
+        "If Zoom shows a waiting room or is waiting for the host, that is normal; otherwise reload the page and try again.",
+        { fatal: false },
+      );
+      joining.then(hideJoinError, (error) => showSdkError(stage, error));
+      return;
+    }
+    setStatus('Joined.');
+  } catch (error) {
+    if (error instanceof FormProblem) {
+      showProblems(error.message, error.problems);
+      setStatus('');
+    } else {
+      sdkInitialized = null;
+      showSdkError(stage, error);
+    }
+  }
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (busy) return; // One attempt at a time; a second press while joining does nothing.
+  busy = true;
+  joinButton.setAttribute('aria-disabled', 'true');
+  try {
+    await join();
+  } finally {
+    busy = false;
+    joinButton.removeAttribute('aria-disabled');
+  }
+});
+
+$('join-error-close').addEventListener('click', () => {
+  hideJoinError();
+  joinButton.focus();
+});
+
+prefill();

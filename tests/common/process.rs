@@ -1,0 +1,123 @@
+//! The `zoom-signer` binary as a real process: started on a free port, its log collected, sent
+//! signals, stopped.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The binary with an empty environment, run in `dir` (so no stray `.env` is picked up).
+pub fn signer_in(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zoom-signer"));
+    command.env_clear().current_dir(dir).stdin(Stdio::null());
+    command
+}
+
+pub struct Running {
+    child: Child,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Running {
+    /// Starts `command` with `PORT=0` and waits for its "listening on" line.
+    pub fn start(command: &mut Command) -> Self {
+        let mut child = command
+            .env("PORT", "0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let mut running = Self {
+            child,
+            addr: "0.0.0.0:0".parse().unwrap(),
+            log,
+        };
+        let line = running.wait_for_log("listening on http://", Duration::from_secs(20));
+        let line = line.unwrap_or_else(|| panic!("no listening line:\n{}", running.log()));
+        // Text or JSON logs: the address runs until the first character an address cannot hold.
+        let rest = line.split("listening on http://").nth(1).unwrap();
+        let end = rest
+            .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
+            .unwrap_or(rest.len());
+        running.addr = rest[..end].parse().unwrap();
+        running
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The first log line containing `needle`, waiting up to `timeout` for it.
+    pub fn wait_for_log(&mut self, needle: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(needle)) {
+                return Some(line.to_owned());
+            }
+            if Instant::now() > deadline || self.child.try_wait().unwrap().is_some() {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; kills it if it does not.
+    pub fn wait(mut self, timeout: Duration) -> (Option<ExitStatus>, Duration, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > timeout {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let elapsed = started.elapsed();
+        // Let the reader threads take the last lines.
+        std::thread::sleep(Duration::from_millis(50));
+        (status, elapsed, self.log())
+    }
+
+    /// SIGTERM, then waits for a clean exit; returns the whole log.
+    pub fn stop(self) -> String {
+        self.signal(rustix::process::Signal::TERM);
+        let (status, _, log) = self.wait(Duration::from_secs(15));
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "SIGTERM should stop it cleanly ({status:?}):\n{log}"
+        );
+        log
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
