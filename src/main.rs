@@ -1,5 +1,5 @@
 use std::process::ExitCode;
-use zoom_signer::config::{self, Command, Settings};
+use zoom_signer::config::{self, Settings};
 use zoom_signer::{commands, telemetry};
 
 fn main() -> ExitCode {
@@ -10,20 +10,8 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return config_error(&error),
     };
-    if let Some(Command::Healthcheck) = cli.command {
-        let outcome = config::listen_address(&cli)
-            .map_err(|e| e.to_string())
-            .and_then(commands::healthcheck::check);
-        return match outcome {
-            Ok(line) => {
-                println!("{line}");
-                ExitCode::SUCCESS
-            }
-            Err(line) => {
-                eprintln!("{line}");
-                ExitCode::FAILURE
-            }
-        };
+    if let Some(command) = &cli.command {
+        return commands::run(command, &cli);
     }
     let settings = match Settings::from_cli(cli) {
         Ok(settings) => settings,

@@ -7,6 +7,23 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
+/// `zoom-signer healthcheck`: prints one line and exits 0 when healthy, 1 otherwise.
+pub fn run(cli: &crate::config::Cli) -> std::process::ExitCode {
+    match crate::config::listen_address(cli)
+        .map_err(|e| e.to_string())
+        .and_then(check)
+    {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(line) => {
+            eprintln!("{line}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// `Ok` with a one-line description when `/healthz` at `listen` answers 200 `{"status":"ok"}`.
 pub fn check(listen: SocketAddr) -> Result<String, String> {
     // A service listening on all interfaces is asked on loopback.

@@ -1,3 +1,35 @@
 //! Tools the binary runs instead of the service.
 
 pub mod healthcheck;
+pub mod inspect;
+pub mod sign;
+
+use crate::config::{self, Cli, Command, Credentials};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+/// The credentials configured for the tools: each present only when fully configured.
+#[derive(Debug, Clone, Default)]
+pub struct Keys {
+    /// `ZOOM_MEETING_SDK_KEY` / `_SECRET` (or their `_FILE` forms).
+    pub meeting: Option<Credentials>,
+    /// `ZOOM_VIDEO_SDK_KEY` / `_SECRET` (or their `_FILE` forms).
+    pub video: Option<Credentials>,
+}
+
+/// Runs `command`; a bad setting exits 2 with one line, as for the service.
+pub fn run(command: &Command, cli: &Cli) -> ExitCode {
+    let outcome = match command {
+        Command::Healthcheck => return healthcheck::run(cli),
+        Command::Inspect(args) => {
+            config::command_keys(cli).map(|keys| inspect::run(args, &keys, SystemTime::now()))
+        }
+        Command::Sign(args) => {
+            config::command_keys(cli).map(|keys| sign::run(args, &keys, SystemTime::now()))
+        }
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("zoom-signer: {error}");
+        ExitCode::from(2)
+    })
+}

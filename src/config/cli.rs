@@ -60,6 +60,42 @@ pub struct Cli {
     )]
     pub sdk_secret_file: Option<PathBuf>,
 
+    /// Video SDK key: enables POST /video-signature (with the Video SDK secret).
+    #[arg(
+        long = "video-sdk-key",
+        env = "ZOOM_VIDEO_SDK_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub video_sdk_key: Option<String>,
+
+    /// File holding the Video SDK key; one trailing newline is trimmed.
+    #[arg(
+        long = "video-sdk-key-file",
+        env = "ZOOM_VIDEO_SDK_KEY_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub video_sdk_key_file: Option<PathBuf>,
+
+    /// Video SDK secret. Prefer the environment or the _FILE form over this flag.
+    #[arg(
+        long = "video-sdk-secret",
+        env = "ZOOM_VIDEO_SDK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub video_sdk_secret: Option<SecretString>,
+
+    /// File holding the Video SDK secret; one trailing newline is trimmed.
+    #[arg(
+        long = "video-sdk-secret-file",
+        env = "ZOOM_VIDEO_SDK_SECRET_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub video_sdk_secret_file: Option<PathBuf>,
+
     /// Address to listen on (an IP address; 0.0.0.0 for all interfaces, as in a container).
     #[arg(
         long,
@@ -181,6 +217,15 @@ pub struct Cli {
     )]
     pub allowed_meetings: Option<String>,
 
+    /// The only Video SDK session names signed for (comma list). Unset: any session.
+    #[arg(
+        long = "allowed-sessions",
+        env = "SIGNER_ALLOWED_SESSIONS",
+        hide_env_values = true,
+        value_name = "NAMES"
+    )]
+    pub allowed_sessions: Option<String>,
+
     /// Other web origins whose pages may call the API (exact, comma list, e.g.
     /// https://www.example.com; `*` for any). The service's own origin is always allowed.
     #[arg(
@@ -284,4 +329,9 @@ pub enum Command {
     /// Asks the running service's /healthz (on HOST and PORT) and exits 0 when healthy, 1 otherwise.
     /// For container health checks: no curl needed.
     Healthcheck,
+    /// Decodes a Meeting SDK, Video SDK or legacy signature and checks it against every rule Zoom
+    /// applies (and its HMAC, when the matching secret is configured). Exits 0 when nothing is wrong.
+    Inspect(crate::commands::inspect::InspectArgs),
+    /// Prints a signature made with the configured credentials, for scripts and quick tests.
+    Sign(crate::commands::sign::SignArgs),
 }

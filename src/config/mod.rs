@@ -8,14 +8,14 @@ pub use cli::{Cli, Command};
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
 use crate::server::ServerLimits;
-use crate::signature::{Format, Lifetime, MeetingNumber, Signer};
+use crate::signature::{Format, Lifetime, MeetingNumber, SessionName, Signer};
 use clap::Parser;
 use parse::*;
 use secrecy::SecretString;
 use std::collections::HashSet;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -45,6 +45,7 @@ pub struct AccessSettings {
     pub host_tokens: Vec<SecretString>,
     pub api_tokens: Vec<SecretString>,
     pub allowed_meetings: Option<HashSet<MeetingNumber>>,
+    pub allowed_sessions: Option<HashSet<SessionName>>,
     pub allowed_origins: AllowedOrigins,
     pub rate_limit: Option<RateLimit>,
     pub trusted_proxies: TrustedProxies,
@@ -54,6 +55,8 @@ pub struct AccessSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub credentials: Credentials,
+    /// `ZOOM_VIDEO_SDK_KEY` and `_SECRET`: when set, `POST /video-signature` is enabled.
+    pub video_credentials: Option<Credentials>,
     pub demo: bool,
     pub listen: SocketAddr,
     pub format: Format,
@@ -106,10 +109,10 @@ pub fn listen_address(cli: &Cli) -> Result<SocketAddr, ConfigError> {
 
 impl Settings {
     pub fn from_cli(cli: Cli) -> Result<Self, ConfigError> {
-        let credentials = if cli.demo {
-            demo_credentials()
+        let (credentials, video_credentials) = if cli.demo {
+            (demo_credentials(), Some(demo_credentials()))
         } else {
-            configured_credentials(&cli)?
+            (configured_credentials(&cli)?, video_pair(&cli)?)
         };
         let listen = listen_address(&cli)?;
         let format = match cli.format.trim() {
@@ -162,6 +165,7 @@ impl Settings {
 
         Ok(Self {
             credentials,
+            video_credentials,
             demo: cli.demo,
             listen,
             format,
@@ -196,6 +200,15 @@ impl Settings {
         )
     }
 
+    /// The Video SDK signer, when Video SDK credentials are configured.
+    pub fn video_signer(&self) -> Option<Signer> {
+        self.video_credentials.as_ref().map(|c| {
+            Signer::new(c.sdk_key.clone(), c.sdk_secret.clone(), Format::Jwt)
+                .with_backdate(self.backdate_seconds)
+                .with_default_lifetime(self.ttl)
+        })
+    }
+
     /// The signer these settings describe.
     pub fn signer(&self) -> Signer {
         Signer::new(
@@ -208,41 +221,94 @@ impl Settings {
     }
 }
 
+/// The names one credential pair is configured under.
+struct PairNames {
+    key: &'static str,
+    key_file: &'static str,
+    secret: &'static str,
+    secret_file: &'static str,
+}
+
+const MEETING_SDK: PairNames = PairNames {
+    key: "ZOOM_MEETING_SDK_KEY",
+    key_file: "ZOOM_MEETING_SDK_KEY_FILE",
+    secret: "ZOOM_MEETING_SDK_SECRET",
+    secret_file: "ZOOM_MEETING_SDK_SECRET_FILE",
+};
+
+const VIDEO_SDK: PairNames = PairNames {
+    key: "ZOOM_VIDEO_SDK_KEY",
+    key_file: "ZOOM_VIDEO_SDK_KEY_FILE",
+    secret: "ZOOM_VIDEO_SDK_SECRET",
+    secret_file: "ZOOM_VIDEO_SDK_SECRET_FILE",
+};
+
+/// A key and secret, each given directly or as a file: both, or neither (`None`).
+fn credential_pair(
+    names: &PairNames,
+    (key, key_file): (Option<String>, Option<PathBuf>),
+    (secret, secret_file): (Option<String>, Option<PathBuf>),
+) -> Result<Option<Credentials>, ConfigError> {
+    let key = value_or_file((names.key, key), (names.key_file, key_file))?;
+    let secret = value_or_file((names.secret, secret), (names.secret_file, secret_file))?;
+    match (key, secret) {
+        (Some(sdk_key), Some(secret)) => Ok(Some(Credentials {
+            sdk_key,
+            sdk_secret: SecretString::from(secret),
+        })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError::new(
+            names.secret,
+            format!(
+                "is not set while {} is: set both (or their _FILE forms)",
+                names.key
+            ),
+        )),
+        (None, Some(_)) => Err(ConfigError::new(
+            names.key,
+            format!(
+                "is not set while {} is: set both (or their _FILE forms)",
+                names.secret
+            ),
+        )),
+    }
+}
+
+fn meeting_pair(cli: &Cli) -> Result<Option<Credentials>, ConfigError> {
+    credential_pair(
+        &MEETING_SDK,
+        (cli.sdk_key.clone(), cli.sdk_key_file.clone()),
+        (exposed(&cli.sdk_secret), cli.sdk_secret_file.clone()),
+    )
+}
+
+fn video_pair(cli: &Cli) -> Result<Option<Credentials>, ConfigError> {
+    credential_pair(
+        &VIDEO_SDK,
+        (cli.video_sdk_key.clone(), cli.video_sdk_key_file.clone()),
+        (
+            exposed(&cli.video_sdk_secret),
+            cli.video_sdk_secret_file.clone(),
+        ),
+    )
+}
+
+/// The Meeting SDK credentials the service cannot run without.
 fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
-    let required = |variable: &'static str,
-                    file_variable: &'static str,
-                    what: &str,
-                    found: Option<String>| {
-        found.ok_or_else(|| {
-            ConfigError::new(
-                variable,
-                format!("is not set: set it to {what} (or use {file_variable}, or run with --demo to try without one)"),
-            )
-        })
-    };
-    let key = value_or_file(
-        ("ZOOM_MEETING_SDK_KEY", cli.sdk_key.clone()),
-        ("ZOOM_MEETING_SDK_KEY_FILE", cli.sdk_key_file.clone()),
-    )?;
-    let sdk_key = required(
-        "ZOOM_MEETING_SDK_KEY",
-        "ZOOM_MEETING_SDK_KEY_FILE",
-        "the Client ID of your Zoom Meeting SDK app",
-        key,
-    )?;
-    let secret = value_or_file(
-        ("ZOOM_MEETING_SDK_SECRET", exposed(&cli.sdk_secret)),
-        ("ZOOM_MEETING_SDK_SECRET_FILE", cli.sdk_secret_file.clone()),
-    )?;
-    let sdk_secret = required(
-        "ZOOM_MEETING_SDK_SECRET",
-        "ZOOM_MEETING_SDK_SECRET_FILE",
-        "the Client Secret of your Zoom Meeting SDK app",
-        secret,
-    )?;
-    Ok(Credentials {
-        sdk_key,
-        sdk_secret: SecretString::from(sdk_secret),
+    meeting_pair(cli)?.ok_or_else(|| {
+        ConfigError::new(
+            MEETING_SDK.key,
+            "is not set: set it and ZOOM_MEETING_SDK_SECRET to your Zoom Meeting SDK app's Client ID and \
+             Client Secret (or use the _FILE forms, or run with --demo to try without them)",
+        )
+    })
+}
+
+/// The credentials `inspect` and `sign` may use: whatever is configured, nothing required.
+pub fn command_keys(cli: &Cli) -> Result<crate::commands::Keys, ConfigError> {
+    Ok(crate::commands::Keys {
+        meeting: meeting_pair(cli)?,
+        video: video_pair(cli)?,
     })
 }
 
@@ -278,6 +344,11 @@ fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
             .allowed_meetings
             .as_deref()
             .map(parse_meetings)
+            .transpose()?,
+        allowed_sessions: cli
+            .allowed_sessions
+            .as_deref()
+            .map(parse_sessions)
             .transpose()?,
         allowed_origins: parse_origins(&cli.allowed_origins)?,
         rate_limit: parse_rate_limit(&cli.rate_limit)?,

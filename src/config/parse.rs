@@ -2,7 +2,7 @@
 
 use super::ConfigError;
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
-use crate::signature::{Lifetime, MeetingNumber};
+use crate::signature::{Lifetime, MeetingNumber, SessionName};
 use secrecy::SecretString;
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -130,6 +130,23 @@ pub(super) fn parse_meetings(list: &str) -> Result<HashSet<MeetingNumber>, Confi
         ));
     }
     Ok(meetings)
+}
+
+pub(super) fn parse_sessions(list: &str) -> Result<HashSet<SessionName>, ConfigError> {
+    let variable = "SIGNER_ALLOWED_SESSIONS";
+    let mut sessions = HashSet::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let name = SessionName::parse(item)
+            .map_err(|e| ConfigError::new(variable, format!("has a name that {e}")))?;
+        sessions.insert(name);
+    }
+    if sessions.is_empty() {
+        return Err(ConfigError::new(
+            variable,
+            "lists no session; give at least one, or unset it",
+        ));
+    }
+    Ok(sessions)
 }
 
 pub(super) fn parse_origins(list: &str) -> Result<AllowedOrigins, ConfigError> {

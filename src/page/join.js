@@ -10,6 +10,7 @@ const FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'role'];
 const JOIN_SPACING_MS = 10_000; // Zoom: join() may be called at most once per 10 s.
 const STEP_TIMEOUT_MS = 30_000; // A hung request, script or SDK step must end in a message.
 const JOIN_TIMEOUT_MS = 60_000; // Joining can legitimately take a while (waiting rooms).
+const RETRY_KEY = 'zoom-signer.retry';
 
 const $ = (id) => document.getElementById(id);
 const form = $('join-form');
@@ -147,12 +148,12 @@ function hintFor(code, message) {
       : 'Zoom refused the signature. Check that the service uses Meeting SDK credentials and that its clock is right.';
   }
   if (/password|passcode/i.test(message)) return 'Check the passcode from the invitation.';
-  return 'You can go back to the form and try again.';
+  return 'Go back to the form and press Join to try again.';
 }
 
 function showJoinError(title, message, hint, { fatal = true } = {}) {
   // On a failure hide Zoom's own screen, so the form is usable again beneath the message.
-  if (fatal) document.body.classList.remove('sdk-active');
+  if (fatal) document.documentElement.classList.remove('sdk-active');
   $('join-error-title').textContent = title;
   $('join-error-message').textContent = message;
   $('join-error-hint').textContent = hint;
@@ -254,10 +255,9 @@ function prepareSdk() {
   return sdkReady;
 }
 
-let sdkInitialized = null;
-
+// Called once per page (see retryInFreshPage).
 function initSdk(ZoomMtg) {
-  sdkInitialized ??= withTimeout(new Promise((resolve, reject) => {
+  const started = new Promise((resolve, reject) => {
     ZoomMtg.init({
       // Leaving the meeting comes back here; without the fragment, which may hold a passcode.
       leaveUrl: location.href.split('#')[0],
@@ -265,26 +265,62 @@ function initSdk(ZoomMtg) {
       success: resolve,
       error: reject,
     });
-  }), STEP_TIMEOUT_MS, 'starting').catch((error) => {
-    sdkInitialized = null;
-    throw error;
   });
-  return sdkInitialized;
+  return withTimeout(started, STEP_TIMEOUT_MS, 'starting');
 }
 
-let lastJoinAt = -Infinity;
+let lastJoinAt = 0; // Date.now() of the last join() call; carried across a retry's reload.
 
 async function joinMeeting(ZoomMtg, options) {
-  const wait = lastJoinAt + JOIN_SPACING_MS - performance.now();
+  const wait = lastJoinAt + JOIN_SPACING_MS - Date.now();
   if (wait > 0) {
     setStatus(`Zoom allows one join every 10 seconds: trying again in ${Math.ceil(wait / 1000)} s…`);
     await sleep(wait);
   }
-  lastJoinAt = performance.now();
+  lastJoinAt = Date.now();
   setStatus('Joining…');
   return new Promise((resolve, reject) => {
     ZoomMtg.join({ ...options, success: resolve, error: reject });
   });
+}
+
+// Zoom's client view cannot start twice in one page: once init() has run, a second init() or
+// join() never answers. So a new attempt after that reloads the page, carrying the form's values
+// (passcode included) in sessionStorage: they stay in this tab, are read once and deleted at once,
+// and unlike a URL they do not end up in the browser's history.
+
+let sdkSpent = false;
+
+function retryInFreshPage(values) {
+  try {
+    sessionStorage.setItem(RETRY_KEY, JSON.stringify({ values, lastJoinAt }));
+  } catch {
+    showJoinError(
+      'Reload the page to try again',
+      "Zoom's meeting client cannot start twice in one page.",
+      'Please reload the page and fill in the form again.',
+    );
+    return;
+  }
+  setStatus('Reloading Zoom…');
+  location.reload();
+}
+
+function resumeRetry() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(RETRY_KEY) || 'null');
+    sessionStorage.removeItem(RETRY_KEY);
+  } catch {
+    return; // No storage: nothing was saved.
+  }
+  if (!saved?.values) return;
+  for (const id of FIELDS) {
+    const value = saved.values[id];
+    if (typeof value === 'string' || typeof value === 'number') $(id).value = String(value);
+  }
+  lastJoinAt = Number(saved.lastJoinAt) || 0;
+  form.requestSubmit();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,6 +354,10 @@ async function join() {
     showProblems('Please check the form', problems);
     return;
   }
+  if (sdkSpent) {
+    retryInFreshPage(values);
+    return;
+  }
 
   let stage = 'load';
   try {
@@ -329,7 +369,8 @@ async function join() {
 
     stage = 'start';
     setStatus('Starting Zoom…');
-    document.body.classList.add('sdk-active'); // Shows Zoom's full-screen client.
+    document.documentElement.classList.add('sdk-active'); // Shows Zoom's full-screen client.
+    sdkSpent = true;
     await initSdk(ZoomMtg);
 
     stage = 'join the meeting';
@@ -358,7 +399,6 @@ async function join() {
       showProblems(error.message, error.problems);
       setStatus('');
     } else {
-      sdkInitialized = null;
       showSdkError(stage, error);
     }
   }
@@ -383,3 +423,4 @@ $('join-error-close').addEventListener('click', () => {
 });
 
 prefill();
+resumeRetry();

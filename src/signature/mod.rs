@@ -6,10 +6,14 @@
 mod jwt;
 mod legacy;
 mod types;
+mod video;
 
 pub use types::{
     Claims, Lifetime, LifetimeError, MeetingNumber, MeetingNumberError, MeetingTarget, Role,
     RoleError,
+};
+pub use video::{
+    GEO_REGIONS, SessionName, VideoClaimError, VideoClaims, geo_region, session_key, user_identity,
 };
 
 use base64::Engine;
