@@ -14,11 +14,7 @@ use tracing::Instrument;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub async fn log_request(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn log_request(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request
         .headers()
@@ -26,26 +22,16 @@ pub async fn log_request(
         .filter(|v| is_sane_request_id(v.as_bytes()))
         .cloned()
         .unwrap_or_else(new_request_id);
-    request
-        .headers_mut()
-        .insert(REQUEST_ID.clone(), request_id.clone());
+    request.headers_mut().insert(REQUEST_ID.clone(), request_id.clone());
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let span = tracing::info_span!(
-        "request",
-        request_id = request_id.to_str().unwrap_or_default()
-    );
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let span = tracing::info_span!("request", request_id = request_id.to_str().unwrap_or_default());
 
     async move {
         let mut response = next.run(request).await;
         let latency = started.elapsed();
         let status = response.status().as_u16();
-        state
-            .metrics
-            .record_request(route.as_deref(), status, latency);
+        state.metrics.record_request(route.as_deref(), status, latency);
         tracing::info!(
             target: "zoom_signer::access",
             method = %method,
@@ -54,9 +40,7 @@ pub async fn log_request(
             latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
             "request"
         );
-        response
-            .headers_mut()
-            .insert(REQUEST_ID.clone(), request_id);
+        response.headers_mut().insert(REQUEST_ID.clone(), request_id);
         response
     }
     .instrument(span)
@@ -65,10 +49,7 @@ pub async fn log_request(
 
 /// A client's id is kept only if it is short and plain, so it cannot inject into logs.
 fn is_sane_request_id(id: &[u8]) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
 }
 
 /// Unique within the process and unpredictable across processes: a random prefix chosen once,
@@ -82,8 +63,7 @@ fn new_request_id() -> HeaderValue {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     });
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{prefix}-{n:x}"))
-        .expect("hex and a hyphen form a valid header value")
+    HeaderValue::from_str(&format!("{prefix}-{n:x}")).expect("hex and a hyphen form a valid header value")
 }
 
 #[cfg(test)]

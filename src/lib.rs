@@ -32,31 +32,20 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn app(state: AppState) -> Router {
     Router::new()
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", get(page::index).merge(signing(&state)))
-        .route("/signature", signing(&state))
+        .route("/", get(page::index).merge(signing(&state, post(api::sign::create))))
+        .route("/signature", signing(&state, post(api::sign::create)))
+        .route("/video-signature", signing(&state, post(api::video::create)))
         .route("/healthz", get(api::health))
         .route("/assets/join.js", get(page::script))
         .route("/assets/join.css", get(page::stylesheet))
         .fallback(api::error::not_found)
         .method_not_allowed_fallback(api::error::method_not_allowed)
-        .layer(from_fn_with_state(
-            state.clone(),
-            api::guard::request_timeout,
-        ))
+        .layer(from_fn_with_state(state.clone(), api::guard::request_timeout))
         .layer(from_fn_with_state(state.clone(), access_log::log_request))
         // Signatures are credentials: no cache may keep one. Page routes set their own policy.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .with_state(state)
 }
 
@@ -66,21 +55,15 @@ pub fn metrics_app(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback(api::error::not_found)
         .method_not_allowed_fallback(api::error::method_not_allowed)
-        .layer(SetResponseHeaderLayer::overriding(
-            CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .with_state(state)
 }
 
 /// The signing endpoint with its guards, outermost first: audit (and client address), origin
 /// and CORS, rate limit.
-fn signing(state: &AppState) -> MethodRouter<AppState> {
-    post(api::sign::create)
+fn signing(state: &AppState, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    handler
         .options(api::guard::options)
         .layer(from_fn_with_state(state.clone(), api::guard::rate_limit))
         .layer(from_fn_with_state(state.clone(), api::guard::origin))

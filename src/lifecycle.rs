@@ -14,9 +14,11 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {} (HOST, PORT): {e}", settings.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let metrics_listener = match settings.metrics_listen {
-        Some(metrics_address) => Some(TcpListener::bind(metrics_address).await.map_err(|e| {
-            format!("cannot listen on {metrics_address} (SIGNER_METRICS_ADDR): {e}")
-        })?),
+        Some(metrics_address) => Some(
+            TcpListener::bind(metrics_address)
+                .await
+                .map_err(|e| format!("cannot listen on {metrics_address} (SIGNER_METRICS_ADDR): {e}"))?,
+        ),
         None => None,
     };
     if settings.demo {
@@ -42,12 +44,7 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         if let Ok(address) = listener.local_addr() {
             tracing::info!("serving metrics at http://{address}/metrics");
         }
-        tokio::spawn(serve_router(
-            listener,
-            metrics_app(state.clone()),
-            settings.limits,
-            stopped(stopping.clone()),
-        ))
+        tokio::spawn(serve_router(listener, metrics_app(state.clone()), settings.limits, stopped(stopping.clone())))
     });
     tracing::info!(
         sdk_key = %settings.credentials.sdk_key,
@@ -55,9 +52,7 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         "zoom-signer {} listening on http://{address}",
         env!("CARGO_PKG_VERSION")
     );
-    serve(listener, state, stopped(stopping))
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    serve(listener, state, stopped(stopping)).await.map_err(|e| format!("server error: {e}"))?;
     if let Some(metrics) = metrics {
         let _ = metrics.await;
     }
@@ -82,9 +77,7 @@ async fn reload_on_hangup(settings: Settings, state: AppState) {
                 state.replace_secrets(Secrets::from_settings(&reloaded));
                 tracing::info!("SIGHUP: reloaded the SDK credentials and token lists");
             }
-            Some(Err(error)) => tracing::error!(
-                "SIGHUP: kept the previous secrets, the new ones are refused: {error}"
-            ),
+            Some(Err(error)) => tracing::error!("SIGHUP: kept the previous secrets, the new ones are refused: {error}"),
         }
     }
 }

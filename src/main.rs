@@ -4,8 +4,7 @@ use zoom_signer::{commands, telemetry};
 
 fn main() -> ExitCode {
     // Before any secret is read: no core dumps, no ptrace by same-user processes.
-    let not_dumpable =
-        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    let not_dumpable = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     let cli = match config::load_cli() {
         Ok(cli) => cli,
         Err(error) => return config_error(&error),

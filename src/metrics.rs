@@ -1,7 +1,7 @@
 //! Prometheus metrics, kept in atomics and rendered as text on demand. Served on its own listener
 //! (`SIGNER_METRICS_ADDR`) so it need not be public.
 
-use crate::signature::{Format, Role};
+use crate::signature::Role;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -14,26 +14,21 @@ use std::time::Duration;
 
 /// Routes are labelled by their pattern; anything else is one label, so a scanner trying random
 /// paths cannot grow the label set.
-const ROUTES: &[&str] = &[
-    "/",
-    "/signature",
-    "/healthz",
-    "/assets/join.js",
-    "/assets/join.css",
-];
+const ROUTES: &[&str] = &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature"];
 const OTHER_ROUTE: &str = "(unmatched)";
+/// Kinds of signature, as the `format` label says them.
+const KINDS: [&str; 3] = ["jwt", "legacy", "video"];
 
 /// Upper bounds of the latency histogram, in seconds.
-const LATENCY_BUCKETS: [f64; 14] = [
-    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-];
+const LATENCY_BUCKETS: [f64; 14] =
+    [0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
 #[derive(Default)]
 pub struct Metrics {
     requests: Counters<(&'static str, u16)>,
     refusals: Counters<&'static str>,
-    /// Index: [participant, host, native] × [jwt, legacy].
-    issued: [[AtomicU64; 2]; 3],
+    /// Index: [participant, host, native] × KINDS.
+    issued: [[AtomicU64; 3]; 3],
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
@@ -55,12 +50,7 @@ impl<K: std::hash::Hash + Eq + Copy + Ord> Counters<K> {
             counter.fetch_add(1, Relaxed);
             return;
         }
-        self.0
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(key)
-            .or_default()
-            .fetch_add(1, Relaxed);
+        self.0.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_default().fetch_add(1, Relaxed);
     }
 
     fn sorted(&self) -> Vec<(K, u64)> {
@@ -73,10 +63,7 @@ impl<K: std::hash::Hash + Eq + Copy + Ord> Counters<K> {
 
 impl Metrics {
     pub fn record_request(&self, route: Option<&str>, status: u16, latency: Duration) {
-        let route = route
-            .and_then(|r| ROUTES.iter().find(|known| **known == r))
-            .copied()
-            .unwrap_or(OTHER_ROUTE);
+        let route = route.and_then(|r| ROUTES.iter().find(|known| **known == r)).copied().unwrap_or(OTHER_ROUTE);
         self.requests.increment((route, status));
         let seconds = latency.as_secs_f64();
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
@@ -85,20 +72,19 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Relaxed);
-        self.latency_sum_micros.fetch_add(
-            u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-            Relaxed,
-        );
+        self.latency_sum_micros.fetch_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 
-    /// `role` is `None` for a native-SDK token.
-    pub fn record_issued(&self, role: Option<Role>, format: Format) {
+    /// `role` is `None` for a native-SDK token; `kind` one of `jwt`, `legacy`, `video`.
+    pub fn record_issued(&self, role: Option<Role>, kind: &str) {
         let row = match role {
             Some(Role::Participant) => 0,
             Some(Role::Host) => 1,
             None => 2,
         };
-        self.issued[row][usize::from(format == Format::Legacy)].fetch_add(1, Relaxed);
+        if let Some(column) = KINDS.iter().position(|k| *k == kind) {
+            self.issued[row][column].fetch_add(1, Relaxed);
+        }
     }
 
     pub fn record_refusal(&self, code: &'static str) {
@@ -108,64 +94,34 @@ impl Metrics {
     /// The Prometheus text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let _ = writeln!(
-            out,
-            "# HELP zoom_signer_build_info Version of the running zoom-signer."
-        );
+        let _ = writeln!(out, "# HELP zoom_signer_build_info Version of the running zoom-signer.");
         let _ = writeln!(out, "# TYPE zoom_signer_build_info gauge");
-        let _ = writeln!(
-            out,
-            "zoom_signer_build_info{{version=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION")
-        );
+        let _ = writeln!(out, "zoom_signer_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
 
-        let _ = writeln!(
-            out,
-            "# HELP zoom_signer_http_requests_total HTTP requests answered, by route and status."
-        );
+        let _ = writeln!(out, "# HELP zoom_signer_http_requests_total HTTP requests answered, by route and status.");
         let _ = writeln!(out, "# TYPE zoom_signer_http_requests_total counter");
         for ((route, status), count) in self.requests.sorted() {
-            let _ = writeln!(
-                out,
-                "zoom_signer_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
-            );
+            let _ = writeln!(out, "zoom_signer_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
         }
 
-        let _ = writeln!(
-            out,
-            "# HELP zoom_signer_signatures_issued_total Signatures issued, by role and format."
-        );
+        let _ = writeln!(out, "# HELP zoom_signer_signatures_issued_total Signatures issued, by role and format.");
         let _ = writeln!(out, "# TYPE zoom_signer_signatures_issued_total counter");
         for (row, role) in ["participant", "host", "native"].iter().enumerate() {
-            for (column, format) in ["jwt", "legacy"].iter().enumerate() {
+            for (column, format) in KINDS.iter().enumerate() {
                 let count = self.issued[row][column].load(Relaxed);
-                let _ = writeln!(
-                    out,
-                    "zoom_signer_signatures_issued_total{{role=\"{role}\",format=\"{format}\"}} {count}"
-                );
+                let _ =
+                    writeln!(out, "zoom_signer_signatures_issued_total{{role=\"{role}\",format=\"{format}\"}} {count}");
             }
         }
 
-        let _ = writeln!(
-            out,
-            "# HELP zoom_signer_refusals_total Signature requests refused, by reason."
-        );
+        let _ = writeln!(out, "# HELP zoom_signer_refusals_total Signature requests refused, by reason.");
         let _ = writeln!(out, "# TYPE zoom_signer_refusals_total counter");
         for (reason, count) in self.refusals.sorted() {
-            let _ = writeln!(
-                out,
-                "zoom_signer_refusals_total{{reason=\"{reason}\"}} {count}"
-            );
+            let _ = writeln!(out, "zoom_signer_refusals_total{{reason=\"{reason}\"}} {count}");
         }
 
-        let _ = writeln!(
-            out,
-            "# HELP zoom_signer_http_request_duration_seconds Time to answer a request."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE zoom_signer_http_request_duration_seconds histogram"
-        );
+        let _ = writeln!(out, "# HELP zoom_signer_http_request_duration_seconds Time to answer a request.");
+        let _ = writeln!(out, "# TYPE zoom_signer_http_request_duration_seconds histogram");
         for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
             let _ = writeln!(
                 out,
@@ -174,26 +130,17 @@ impl Metrics {
             );
         }
         let count = self.latency_count.load(Relaxed);
-        let _ = writeln!(
-            out,
-            "zoom_signer_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
+        let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
         let sum = self.latency_sum_micros.load(Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_sum {sum}");
-        let _ = writeln!(
-            out,
-            "zoom_signer_http_request_duration_seconds_count {count}"
-        );
+        let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_count {count}");
         out
     }
 }
 
 /// `GET /metrics` on the metrics listener.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
-    )
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }
 
 #[cfg(test)]
@@ -209,27 +156,10 @@ mod tests {
         metrics.record_request(None, 404, Duration::from_micros(50));
         metrics.record_request(Some("/signature"), 200, Duration::from_millis(3));
         let text = metrics.render();
-        assert!(
-            text.contains(
-                "zoom_signer_http_requests_total{route=\"(unmatched)\",status=\"404\"} 4"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("zoom_signer_http_requests_total{route=\"/signature\",status=\"200\"} 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.0001\"} 4"),
-            "{text}"
-        );
-        assert!(
-            text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.005\"} 5"),
-            "{text}"
-        );
-        assert!(
-            text.contains("zoom_signer_http_request_duration_seconds_count 5"),
-            "{text}"
-        );
+        assert!(text.contains("zoom_signer_http_requests_total{route=\"(unmatched)\",status=\"404\"} 4"), "{text}");
+        assert!(text.contains("zoom_signer_http_requests_total{route=\"/signature\",status=\"200\"} 1"), "{text}");
+        assert!(text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.0001\"} 4"), "{text}");
+        assert!(text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.005\"} 5"), "{text}");
+        assert!(text.contains("zoom_signer_http_request_duration_seconds_count 5"), "{text}");
     }
 }

@@ -61,8 +61,7 @@ pub async fn serve_router(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     tokio::pin!(shutdown);
 
     loop {
@@ -98,21 +97,13 @@ pub async fn serve_router(
     }
 
     drop(listener);
-    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "requests still in flight after {:?}; exiting anyway",
-            limits.shutdown_timeout
-        );
+    if tokio::time::timeout(limits.shutdown_timeout, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after {:?}; exiting anyway", limits.shutdown_timeout);
     }
     Ok(())
 }
 
 /// The peer address of a request served by [`serve`] (absent for in-process requests).
 pub fn peer(request_extensions: &axum::http::Extensions) -> Option<SocketAddr> {
-    request_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| *addr)
+    request_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr)
 }

@@ -1,9 +1,7 @@
 //! What every request handler shares: built once at start-up; only the secrets can be swapped
 //! (on SIGHUP), everything else is read-only.
 
-use crate::access::{
-    AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies,
-};
+use crate::access::{AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies};
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::page::JoinPage;
@@ -27,16 +25,15 @@ pub struct Shared {
 /// What a reload may replace: the signing credentials and the token lists.
 pub struct Secrets {
     pub signer: Signer,
+    /// The Video SDK signer, when `ZOOM_VIDEO_SDK_KEY` and `_SECRET` are configured.
+    pub video: Option<Signer>,
     pub policy: AccessPolicy,
 }
 
 impl From<Signer> for Secrets {
     /// The signer with the default policy: anyone may join, nobody may host.
     fn from(signer: Signer) -> Self {
-        Self {
-            signer,
-            policy: AccessPolicy::default(),
-        }
+        Self { signer, video: None, policy: AccessPolicy::default() }
     }
 }
 
@@ -45,10 +42,12 @@ impl Secrets {
         let access = &settings.access;
         Self {
             signer: settings.signer(),
+            video: settings.video_signer(),
             policy: AccessPolicy {
                 host_tokens: TokenSet::new(&access.host_tokens),
                 api_tokens: TokenSet::new(&access.api_tokens),
                 allowed_meetings: access.allowed_meetings.clone(),
+                allowed_sessions: access.allowed_sessions.clone(),
             },
         }
     }
@@ -74,10 +73,7 @@ impl Default for Options {
             page: JoinPage::new("6.2.0", false),
             origins: AllowedOrigins::default(),
             trusted_proxies: TrustedProxies::default(),
-            rate_limit: Some(RateLimit {
-                count: 30,
-                period: Duration::from_secs(60),
-            }),
+            rate_limit: Some(RateLimit { count: 30, period: Duration::from_secs(60) }),
             limits: ServerLimits::default(),
         }
     }
@@ -85,18 +81,10 @@ impl Default for Options {
 
 impl AppState {
     pub fn new(secrets: impl Into<Secrets>, options: Options) -> Self {
-        let rate_limiter = options
-            .rate_limit
-            .map(|limit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS));
+        let rate_limiter =
+            options.rate_limit.map(|limit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS));
         let secrets = RwLock::new(Arc::new(secrets.into()));
-        Self {
-            inner: Arc::new(Shared {
-                secrets,
-                options,
-                rate_limiter,
-                metrics: Metrics::default(),
-            }),
-        }
+        Self { inner: Arc::new(Shared { secrets, options, rate_limiter, metrics: Metrics::default() }) }
     }
 
     pub fn from_settings(settings: &Settings) -> Self {
@@ -115,20 +103,12 @@ impl AppState {
 
     /// The secrets in force now. Cheap: a read lock and a reference count.
     pub fn secrets(&self) -> Arc<Secrets> {
-        self.inner
-            .secrets
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.inner.secrets.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Swaps in new secrets; requests already running finish with the old ones.
     pub fn replace_secrets(&self, secrets: Secrets) {
-        *self
-            .inner
-            .secrets
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(secrets);
+        *self.inner.secrets.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(secrets);
     }
 }
 

@@ -42,10 +42,7 @@ async fn post_to_the_root_is_an_alias_as_in_zooms_sample() {
     let claims = verify_jwt(reply.json()["signature"].as_str().unwrap(), SECRET).unwrap();
     assert_eq!(claims["mn"], "987654321");
     assert_eq!(claims["role"], 0);
-    assert_eq!(
-        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
-        1800
-    );
+    assert_eq!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(), 1800);
     assert_eq!(claims["video_webrtc_mode"], 1);
 }
 
@@ -62,27 +59,18 @@ async fn an_empty_request_gets_a_native_sdk_token() {
 
 #[tokio::test]
 async fn bad_values_get_400_with_every_reason_at_once() {
-    let reply =
-        sign(json!({"meetingNumber": "12ab", "role": 2, "expirationSeconds": 60, "userName": "x"}))
-            .await;
+    let reply = sign(json!({"meetingNumber": "12ab", "role": 2, "expirationSeconds": 60, "userName": "x"})).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
     let reasons = reply.reasons();
     let properties: Vec<&str> = reasons.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(
-        properties,
-        ["userName", "meetingNumber", "role", "expirationSeconds"]
-    );
-    assert!(reasons.contains(&(
-        "role".into(),
-        "role must be 0 (participant) or 1 (host), got 2".into()
-    )));
+    assert_eq!(properties, ["userName", "meetingNumber", "role", "expirationSeconds"]);
+    assert!(reasons.contains(&("role".into(), "role must be 0 (participant) or 1 (host), got 2".into())));
 }
 
 #[tokio::test]
 async fn expiration_is_capped_by_max_ttl() {
-    let asks_a_day =
-        json!({"meetingNumber": "1", "role": 0, "expirationSeconds": 86400}).to_string();
+    let asks_a_day = json!({"meetingNumber": "1", "role": 0, "expirationSeconds": 86400}).to_string();
     let refused = send(post_json("/signature", asks_a_day.clone())).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -98,11 +86,7 @@ async fn expiration_is_capped_by_max_ttl() {
 
 #[tokio::test]
 async fn malformed_json_gets_400_with_line_and_column() {
-    let reply = send(post_json(
-        "/signature",
-        "{\"meetingNumber\": \"1\",\n \"role\": }",
-    ))
-    .await;
+    let reply = send(post_json("/signature", "{\"meetingNumber\": \"1\",\n \"role\": }")).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let (property, reason) = &reply.reasons()[0];
     assert_eq!(property, "$body");
@@ -112,11 +96,7 @@ async fn malformed_json_gets_400_with_line_and_column() {
 #[tokio::test]
 async fn bodies_over_4_kib_get_413() {
     let padding = "1".repeat(5000);
-    let announced = send(post_json(
-        "/signature",
-        format!("{{\"meetingNumber\": \"{padding}\"}}"),
-    ))
-    .await;
+    let announced = send(post_json("/signature", format!("{{\"meetingNumber\": \"{padding}\"}}"))).await;
     assert_eq!(announced.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(announced.reasons()[0].0, "$body");
 
@@ -125,26 +105,13 @@ async fn bodies_over_4_kib_get_413() {
 
 #[tokio::test]
 async fn bodies_that_are_not_json_get_415() {
-    for content_type in [
-        None,
-        Some("text/plain"),
-        Some("application/x-www-form-urlencoded"),
-    ] {
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
         let mut request = Request::post("/signature");
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
-        let reply = send(
-            request
-                .body(Body::from(r#"{"meetingNumber":"1","role":0}"#))
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "{content_type:?}"
-        );
+        let reply = send(request.body(Body::from(r#"{"meetingNumber":"1","role":0}"#)).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
         assert_eq!(reply.reasons()[0].0, "$request");
     }
     let with_charset = Request::post("/signature")
@@ -161,19 +128,8 @@ async fn wrong_methods_get_405_with_allow() {
         (Method::PUT, "/", "GET,HEAD,POST,OPTIONS"),
         (Method::DELETE, "/healthz", "GET,HEAD"),
     ] {
-        let reply = send(
-            Request::builder()
-                .method(method.clone())
-                .uri(path)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "{method} {path}"
-        );
+        let reply = send(Request::builder().method(method.clone()).uri(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert_eq!(reply.header(header::ALLOW), allow);
         assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
         assert_eq!(reply.reasons()[0].0, "$request");
@@ -204,17 +160,10 @@ async fn legacy_format_signs_meetings_and_refuses_what_it_cannot_carry() {
     assert_eq!(reply.status, StatusCode::OK);
     let signature = reply.json()["signature"].as_str().unwrap().to_owned();
     let decoded = String::from_utf8(
-        base64::Engine::decode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            &signature,
-        )
-        .unwrap(),
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &signature).unwrap(),
     )
     .unwrap();
-    assert!(
-        decoded.starts_with(&format!("{KEY}.123456789.{}.0.", (NOW - 30) * 1000)),
-        "{decoded}"
-    );
+    assert!(decoded.starts_with(&format!("{KEY}.123456789.{}.0.", (NOW - 30) * 1000)), "{decoded}");
 
     let native = send_to(legacy(), post_json("/signature", "{}")).await;
     assert_eq!(native.status, StatusCode::BAD_REQUEST);
@@ -231,25 +180,13 @@ async fn the_page_is_served_without_any_credential() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
     let html = String::from_utf8(reply.body).unwrap();
-    assert!(
-        html.contains(r#"data-sdk-version="6.2.0""#),
-        "version not injected"
-    );
-    assert!(
-        html.contains(r#"data-demo="false""#),
-        "demo flag not injected"
-    );
+    assert!(html.contains(r#"data-sdk-version="6.2.0""#), "version not injected");
+    assert!(html.contains(r#"data-demo="false""#), "demo flag not injected");
     assert!(!html.contains(SECRET) && !html.contains(KEY));
-    for (path, content_type) in [
-        ("/assets/join.js", "text/javascript"),
-        ("/assets/join.css", "text/css"),
-    ] {
+    for (path, content_type) in [("/assets/join.js", "text/javascript"), ("/assets/join.css", "text/css")] {
         let asset = send(Request::get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(asset.status, StatusCode::OK, "{path}");
-        assert!(
-            asset.header(header::CONTENT_TYPE).starts_with(content_type),
-            "{path}"
-        );
+        assert!(asset.header(header::CONTENT_TYPE).starts_with(content_type), "{path}");
         let text = String::from_utf8(asset.body).unwrap();
         assert!(!text.is_empty() && !text.contains(SECRET), "{path}");
     }
@@ -258,17 +195,9 @@ async fn the_page_is_served_without_any_credential() {
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
     let page = zoom_signer::page::JoinPage::new("5.1.4", true);
-    let options = zoom_signer::Options {
-        page,
-        ..common::options()
-    };
+    let options = zoom_signer::Options { page, ..common::options() };
     let demo = zoom_signer::AppState::new(common::signer(Format::Jwt), options);
-    let html = String::from_utf8(
-        send_to(demo, Request::get("/").body(Body::empty()).unwrap())
-            .await
-            .body,
-    )
-    .unwrap();
+    let html = String::from_utf8(send_to(demo, Request::get("/").body(Body::empty()).unwrap()).await.body).unwrap();
     assert!(html.contains(r#"data-demo="true""#));
     assert!(html.contains(r#"data-sdk-version="5.1.4""#));
 }

@@ -27,8 +27,7 @@ fn suite_dir() -> PathBuf {
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM_PATH")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    std::env::var_os("CHROMIUM_PATH").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// Why the suite cannot run here, if it cannot. Installs the suite's npm packages (from its
@@ -49,20 +48,12 @@ fn missing_prerequisite() -> Option<String> {
             .stdin(Stdio::null())
             .output();
         if !installed() {
-            let why = npm.map_or_else(
-                |e| e.to_string(),
-                |o| String::from_utf8_lossy(&o.stderr).into_owned(),
-            );
-            return Some(format!(
-                "npm packages are missing and `npm ci` in tests/browser failed: {why}"
-            ));
+            let why = npm.map_or_else(|e| e.to_string(), |o| String::from_utf8_lossy(&o.stderr).into_owned());
+            return Some(format!("npm packages are missing and `npm ci` in tests/browser failed: {why}"));
         }
     }
     if !chromium().is_file() {
-        return Some(format!(
-            "{} is missing: apt-get install chromium",
-            chromium().display()
-        ));
+        return Some(format!("{} is missing: apt-get install chromium", chromium().display()));
     }
     None
 }
@@ -70,10 +61,7 @@ fn missing_prerequisite() -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     if let Some(reason) = missing_prerequisite() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "browser tests cannot run in CI: {reason}"
-        );
+        assert!(std::env::var_os("CI").is_none(), "browser tests cannot run in CI: {reason}");
         eprintln!("SKIPPED browser end-to-end tests: {reason}");
         return;
     }
@@ -109,24 +97,11 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     }
     for (name, url, _nginx) in targets {
         let secret = secret.clone();
-        let run = tokio::task::spawn_blocking(move || run_suite(&url, &secret))
-            .await
-            .unwrap();
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&run.stdout),
-            String::from_utf8_lossy(&run.stderr)
-        );
+        let run = tokio::task::spawn_blocking(move || run_suite(&url, &secret)).await.unwrap();
+        let printed = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
         println!("== browser suite, {name} ==\n{printed}");
-        assert!(
-            run.status.success(),
-            "the browser suite failed {name} ({}):\n{printed}",
-            run.status
-        );
-        assert!(
-            passed_count(&printed) > 0,
-            "the browser suite ran no test {name}:\n{printed}"
-        );
+        assert!(run.status.success(), "the browser suite failed {name} ({}):\n{printed}", run.status);
+        assert!(passed_count(&printed) > 0, "the browser suite ran no test {name}:\n{printed}");
     }
 
     stop.send(()).unwrap();
@@ -137,10 +112,7 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 fn passed_count(printed: &str) -> usize {
     printed
         .lines()
-        .filter_map(|line| {
-            line.trim_start_matches(['ℹ', '#', ' '])
-                .strip_prefix("pass ")
-        })
+        .filter_map(|line| line.trim_start_matches(['ℹ', '#', ' ']).strip_prefix("pass "))
         .filter_map(|n| n.trim().parse().ok())
         .max()
         .unwrap_or(0)

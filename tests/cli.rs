@@ -7,14 +7,12 @@ use common::process::{Running, signer_in};
 use std::process::{Command, Output};
 
 const CANARY: &str = "canary-secret-7f3a9c";
+/// Too short to be a token: refused, and never echoed.
+const CANARY_SHORT: &str = "canary-tok";
 
 fn run(command: &mut Command) -> (Output, String) {
     let output = command.output().unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (output, all)
 }
 
@@ -25,10 +23,7 @@ fn a_missing_key_exits_2_naming_the_variable() {
     assert_eq!(output.status.code(), Some(2), "{all}");
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(
-        stderr.contains("ZOOM_MEETING_SDK_KEY is not set"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("ZOOM_MEETING_SDK_KEY is not set"), "{stderr}");
     assert!(stderr.contains(".env.example"), "{stderr}");
     assert!(!all.contains(CANARY));
 }
@@ -44,37 +39,29 @@ fn bad_settings_exit_2_and_never_print_the_secret() {
         (&[("SIGNER_MAX_TTL", "999999")], "SIGNER_MAX_TTL"),
         (&[("SIGNER_FORMAT", "jws")], "SIGNER_FORMAT"),
         (&[("SIGNER_BACKDATE", "soon")], "SIGNER_BACKDATE"),
-        (
-            &[(
-                "ZOOM_MEETING_SDK_SECRET_FILE",
-                secret_file.to_str().unwrap(),
-            )],
-            "ZOOM_MEETING_SDK_SECRET",
-        ),
+        (&[("ZOOM_MEETING_SDK_SECRET_FILE", secret_file.to_str().unwrap())], "ZOOM_MEETING_SDK_SECRET"),
         (&[("ZOOM_MEETING_SDK_KEY", "")], "ZOOM_MEETING_SDK_KEY"),
+        (&[("ZOOM_VIDEO_SDK_KEY", "video-key")], "ZOOM_VIDEO_SDK_SECRET"),
+        (&[("SIGNER_RATE_LIMIT", "lots")], "SIGNER_RATE_LIMIT"),
+        (&[("SIGNER_TRUSTED_PROXIES", "the-proxy")], "SIGNER_TRUSTED_PROXIES"),
+        (&[("SIGNER_HOST_TOKENS", CANARY_SHORT)], "SIGNER_HOST_TOKENS"),
+        (&[("SIGNER_ALLOWED_ORIGINS", "example.com")], "SIGNER_ALLOWED_ORIGINS"),
+        (&[("SIGNER_METRICS_ADDR", "nine-thousand")], "SIGNER_METRICS_ADDR"),
     ];
     for (extra, variable) in cases {
         let mut command = signer_in(dir.path());
-        command
-            .env("ZOOM_MEETING_SDK_KEY", "key")
-            .env("ZOOM_MEETING_SDK_SECRET", CANARY)
-            .envs(extra.iter().copied());
+        command.env("ZOOM_MEETING_SDK_KEY", "key").env("ZOOM_MEETING_SDK_SECRET", CANARY).envs(extra.iter().copied());
         let (output, all) = run(&mut command);
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {all}");
-        assert!(
-            all.contains(variable),
-            "{extra:?} should name {variable}: {all}"
-        );
-        assert!(!all.contains(CANARY), "{extra:?} printed the secret: {all}");
+        assert!(all.contains(variable), "{extra:?} should name {variable}: {all}");
+        assert!(!all.contains(CANARY) && !all.contains(CANARY_SHORT), "{extra:?} printed a secret: {all}");
     }
 }
 
 #[test]
 fn help_lists_every_setting_and_hides_secret_values() {
     let dir = tempfile::tempdir().unwrap();
-    let (output, all) = run(signer_in(dir.path())
-        .arg("--help")
-        .env("ZOOM_MEETING_SDK_SECRET", CANARY));
+    let (output, all) = run(signer_in(dir.path()).arg("--help").env("ZOOM_MEETING_SDK_SECRET", CANARY));
     assert!(output.status.success(), "{all}");
     for variable in [
         "ZOOM_MEETING_SDK_KEY",
@@ -102,25 +89,16 @@ fn dotenv_is_read_but_the_real_environment_wins() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".env"),
-        format!(
-            "ZOOM_MEETING_SDK_KEY=key\nZOOM_MEETING_SDK_SECRET={CANARY}\nSIGNER_TTL=from-dotenv\n"
-        ),
+        format!("ZOOM_MEETING_SDK_KEY=key\nZOOM_MEETING_SDK_SECRET={CANARY}\nSIGNER_TTL=from-dotenv\n"),
     )
     .unwrap();
     let (output, all) = run(signer_in(dir.path()).env("SIGNER_TTL", "from-environment"));
     assert_eq!(output.status.code(), Some(2), "{all}");
-    assert!(
-        all.contains("\"from-environment\""),
-        "the environment should win: {all}"
-    );
+    assert!(all.contains("\"from-environment\""), "the environment should win: {all}");
     assert!(!all.contains(CANARY));
 
     // A .env line that cannot be parsed is reported without echoing it (it may hold a secret).
-    std::fs::write(
-        dir.path().join(".env"),
-        format!("ZOOM_MEETING_SDK_SECRET {CANARY}\n"),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(".env"), format!("ZOOM_MEETING_SDK_SECRET {CANARY}\n")).unwrap();
     let (output, all) = run(&mut signer_in(dir.path()));
     assert_eq!(output.status.code(), Some(2), "{all}");
     assert!(all.contains(".env"), "{all}");
@@ -138,14 +116,8 @@ const HOST_TOKEN: &str = "host-canary-token-5d1e0b7a";
 const API_TOKEN: &str = "api-canary-token-93c4f2e8";
 const WRONG_TOKEN: &str = "wrong-canary-token-11aa22bb";
 
-fn post_signature(
-    addr: std::net::SocketAddr,
-    body: &str,
-    bearer: Option<&str>,
-) -> (u16, serde_json::Value) {
-    let authorization = bearer
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+fn post_signature(addr: std::net::SocketAddr, body: &str, bearer: Option<&str>) -> (u16, serde_json::Value) {
+    let authorization = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     let answer = common::raw_http(
         addr,
         &format!(
@@ -190,47 +162,25 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
         }
     });
     assert_eq!(issued.len(), 2);
-    for (what, secret) in [
-        ("SDK secret", CANARY),
-        ("host token", HOST_TOKEN),
-        ("API token", API_TOKEN),
-        ("wrong token", WRONG_TOKEN),
-    ] {
+    for (what, secret) in
+        [("SDK secret", CANARY), ("host token", HOST_TOKEN), ("API token", API_TOKEN), ("wrong token", WRONG_TOKEN)]
+    {
         assert!(!log.contains(secret), "{what} in log:\n{log}");
     }
     for signature in &issued {
-        assert!(
-            !log.contains(signature.as_str()),
-            "signature in log:\n{log}"
-        );
+        assert!(!log.contains(signature.as_str()), "signature in log:\n{log}");
         // Not even its signing part.
-        assert!(
-            !log.contains(signature.rsplit('.').next().unwrap()),
-            "signature in log:\n{log}"
-        );
+        assert!(!log.contains(signature.rsplit('.').next().unwrap()), "signature in log:\n{log}");
     }
     assert!(!log.contains("hunter2"), "query string in log:\n{log}");
 
-    let access: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("zoom_signer::access"))
-        .collect();
+    let access: Vec<&str> = log.lines().filter(|l| l.contains("zoom_signer::access")).collect();
     assert_eq!(access.len(), 6, "one access line per request:\n{log}");
-    assert!(
-        access[0].contains("route=\"/signature\"") && access[0].contains("status=200"),
-        "{}",
-        access[0]
-    );
+    assert!(access[0].contains("route=\"/signature\"") && access[0].contains("status=200"), "{}", access[0]);
 
-    let audit: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("zoom_signer::audit"))
-        .collect();
+    let audit: Vec<&str> = log.lines().filter(|l| l.contains("zoom_signer::audit")).collect();
     assert_eq!(audit.len(), 6, "one audit line per signing request:\n{log}");
-    assert!(
-        audit.iter().all(|l| l.contains("client=127.0.0.1")),
-        "{audit:#?}"
-    );
+    assert!(audit.iter().all(|l| l.contains("client=127.0.0.1")), "{audit:#?}");
     assert!(
         audit[0].contains("outcome=\"issued\"")
             && audit[0].contains("meeting=\"123456789\"")
@@ -238,32 +188,16 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
         "{}",
         audit[0]
     );
-    assert!(
-        audit[1].contains("outcome=\"issued\"") && audit[1].contains("role=\"1\""),
-        "{}",
-        audit[1]
-    );
-    assert!(
-        audit[3].contains("outcome=\"refused\"") && audit[3].contains("not_a_host_token"),
-        "{}",
-        audit[3]
-    );
-    assert!(
-        audit[5].contains("outcome=\"refused\"") && audit[5].contains("api_token_missing"),
-        "{}",
-        audit[5]
-    );
+    assert!(audit[1].contains("outcome=\"issued\"") && audit[1].contains("role=\"1\""), "{}", audit[1]);
+    assert!(audit[3].contains("outcome=\"refused\"") && audit[3].contains("not_a_host_token"), "{}", audit[3]);
+    assert!(audit[5].contains("outcome=\"refused\"") && audit[5].contains("api_token_missing"), "{}", audit[5]);
 }
 
 #[test]
 fn demo_mode_needs_no_credentials_and_warns_loudly() {
     let dir = tempfile::tempdir().unwrap();
     let log = with_running_server(signer_in(dir.path()).arg("--demo"), |addr| {
-        let page = common::raw_http(
-            addr,
-            "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-        )
-        .unwrap();
+        let page = common::raw_http(addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
         assert!(page.contains(r#"data-demo="true""#), "{page}");
     });
     assert!(log.contains("DEMO MODE") && log.contains("REJECT"), "{log}");

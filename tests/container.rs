@@ -20,15 +20,7 @@ fn static_release_binary() -> PathBuf {
     let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
     let target_dir = root.join("target/static");
     let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--bin",
-            "zoom-signer",
-            "--target",
-            &target,
-        ])
+        .args(["build", "--release", "--locked", "--bin", "zoom-signer", "--target", &target])
         .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
@@ -55,24 +47,15 @@ fn asks_for_a_loader(elf: &[u8]) -> bool {
 #[test]
 fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_settings() {
     if !rustix::process::geteuid().is_root() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the container test needs root in CI"
-        );
+        assert!(std::env::var_os("CI").is_none(), "the container test needs root in CI");
         eprintln!("SKIPPED container test: needs root to run as uid {NONROOT}");
         return;
     }
     let binary = static_release_binary();
     let elf = std::fs::read(&binary).unwrap();
-    assert!(
-        !asks_for_a_loader(&elf),
-        "the binary asks for a dynamic loader"
-    );
+    assert!(!asks_for_a_loader(&elf), "the binary asks for a dynamic loader");
     let debug_build = std::fs::read(env!("CARGO_BIN_EXE_zoom-signer")).unwrap();
-    assert!(
-        asks_for_a_loader(&debug_build),
-        "the loader check cannot tell a dynamic binary"
-    );
+    assert!(asks_for_a_loader(&debug_build), "the loader check cannot tell a dynamic binary");
 
     // An empty working directory, and secrets as files, both reachable for uid 65532 only by
     // their permissions (as in the image, where /run/secrets is mounted read-only).
@@ -83,19 +66,11 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
         std::fs::create_dir_all(dir).unwrap();
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    for (name, value) in [
-        ("sdk-key", "container-key\n"),
-        ("sdk-secret", "container-secret\n"),
-    ] {
+    for (name, value) in [("sdk-key", "container-key\n"), ("sdk-secret", "container-secret\n")] {
         std::fs::write(secrets.join(name), value).unwrap();
-        std::fs::set_permissions(secrets.join(name), std::fs::Permissions::from_mode(0o444))
-            .unwrap();
+        std::fs::set_permissions(secrets.join(name), std::fs::Permissions::from_mode(0o444)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let as_in_the_image = |command: &mut Command| {
         command
             .env_clear()
@@ -111,19 +86,11 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
 
     let mut service = Command::new(&binary);
     as_in_the_image(&mut service);
-    let mut service = service
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut service = service.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(addr).is_err() {
-        assert!(
-            service.try_wait().unwrap().is_none(),
-            "the service exited: {:?}",
-            service.wait_with_output()
-        );
+        assert!(service.try_wait().unwrap().is_none(), "the service exited: {:?}", service.wait_with_output());
         assert!(Instant::now() < deadline, "the service did not listen");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -140,8 +107,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     )
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let reply: serde_json::Value =
-        serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let reply: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(reply["sdkKey"], "container-key");
     assert!(common::verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
 

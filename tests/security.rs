@@ -20,12 +20,7 @@ const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
 const API_TOKEN: &str = "api-token-bbbbbbbbbbbbbbbbbbbbbb";
 
 fn tokens(list: &[&str]) -> TokenSet {
-    TokenSet::new(
-        &list
-            .iter()
-            .map(|t| SecretString::from(*t))
-            .collect::<Vec<_>>(),
-    )
+    TokenSet::new(&list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>())
 }
 
 fn state(options: Options) -> AppState {
@@ -33,25 +28,13 @@ fn state(options: Options) -> AppState {
 }
 
 fn with_policy(policy: AccessPolicy) -> AppState {
-    AppState::new(
-        Secrets {
-            signer: signer(Format::Jwt),
-            policy,
-        },
-        options(),
-    )
+    AppState::new(Secrets { signer: signer(Format::Jwt), policy }, options())
 }
 
 fn sign_request(role: u8, bearer: Option<&str>) -> Request<Body> {
-    let mut request = post_json(
-        "/signature",
-        json!({"meetingNumber": "123456789", "role": role}).to_string(),
-    );
+    let mut request = post_json("/signature", json!({"meetingNumber": "123456789", "role": role}).to_string());
     if let Some(token) = bearer {
-        request.headers_mut().insert(
-            header::AUTHORIZATION,
-            format!("Bearer {token}").parse().unwrap(),
-        );
+        request.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
     }
     request
 }
@@ -64,27 +47,16 @@ async fn host_signatures_are_refused_when_no_host_token_is_configured() {
     assert_eq!(property, "role");
     assert!(reason.contains("SIGNER_HOST_TOKENS"), "{reason}");
     // Participants are still served.
-    assert_eq!(
-        send_to(with_policy(AccessPolicy::default()), sign_request(0, None))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(send_to(with_policy(AccessPolicy::default()), sign_request(0, None)).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn host_signatures_need_a_host_bearer_token() {
-    let policy = || AccessPolicy {
-        host_tokens: tokens(&[HOST_TOKEN]),
-        ..AccessPolicy::default()
-    };
+    let policy = || AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
     for bearer in [None, Some("not-the-host-token-at-all")] {
         let reply = send_to(with_policy(policy()), sign_request(1, bearer)).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bearer:?}");
-        assert!(
-            reply.header(header::WWW_AUTHENTICATE).starts_with("Bearer"),
-            "{bearer:?}"
-        );
+        assert!(reply.header(header::WWW_AUTHENTICATE).starts_with("Bearer"), "{bearer:?}");
     }
     let granted = send_to(with_policy(policy()), sign_request(1, Some(HOST_TOKEN))).await;
     assert_eq!(granted.status, StatusCode::OK);
@@ -101,11 +73,7 @@ async fn api_tokens_gate_every_request_and_host_tokens_satisfy_them() {
     };
     let cases = [
         (0, None, StatusCode::UNAUTHORIZED),
-        (
-            0,
-            Some("wrong-token-cccccccccccccccc"),
-            StatusCode::UNAUTHORIZED,
-        ),
+        (0, Some("wrong-token-cccccccccccccccc"), StatusCode::UNAUTHORIZED),
         (0, Some(API_TOKEN), StatusCode::OK),
         (0, Some(HOST_TOKEN), StatusCode::OK),
         (1, Some(API_TOKEN), StatusCode::UNAUTHORIZED),
@@ -126,12 +94,7 @@ async fn api_tokens_gate_every_request_and_host_tokens_satisfy_them() {
 #[tokio::test]
 async fn only_allowed_meetings_are_signed() {
     let policy = || AccessPolicy {
-        allowed_meetings: Some(
-            ["123456789", "5550001"]
-                .iter()
-                .map(|m| MeetingNumber::parse(m).unwrap())
-                .collect(),
-        ),
+        allowed_meetings: Some(["123456789", "5550001"].iter().map(|m| MeetingNumber::parse(m).unwrap()).collect()),
         ..AccessPolicy::default()
     };
     let listed = send_to(with_policy(policy()), sign_request(0, None)).await;
@@ -146,12 +109,8 @@ async fn only_allowed_meetings_are_signed() {
 
 fn from_origin(origin: &str, host: &str) -> Request<Body> {
     let mut request = sign_request(0, None);
-    request
-        .headers_mut()
-        .insert(header::ORIGIN, origin.parse().unwrap());
-    request
-        .headers_mut()
-        .insert(header::HOST, host.parse().unwrap());
+    request.headers_mut().insert(header::ORIGIN, origin.parse().unwrap());
+    request.headers_mut().insert(header::HOST, host.parse().unwrap());
     request
 }
 
@@ -162,66 +121,33 @@ fn preflight(origin: &str) -> Request<Body> {
         .header(header::ORIGIN, origin)
         .header(header::HOST, "signer.example.com")
         .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
-        .header(
-            header::ACCESS_CONTROL_REQUEST_HEADERS,
-            "authorization, content-type",
-        )
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "authorization, content-type")
         .body(Body::empty())
         .unwrap()
 }
 
 fn with_origins(list: &str) -> AppState {
-    state(Options {
-        origins: AllowedOrigins::parse(list).unwrap(),
-        ..options()
-    })
+    state(Options { origins: AllowedOrigins::parse(list).unwrap(), ..options() })
 }
 
 #[tokio::test]
 async fn foreign_origins_are_refused_and_never_reflected() {
-    let reply = send_to(
-        with_origins(""),
-        from_origin("https://evil.example", "signer.example.com"),
-    )
-    .await;
+    let reply = send_to(with_origins(""), from_origin("https://evil.example", "signer.example.com")).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.reasons()[0].1.contains("SIGNER_ALLOWED_ORIGINS"));
-    assert!(
-        reply
-            .headers
-            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-            .is_none()
-    );
+    assert!(reply.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
     assert_eq!(reply.header(header::VARY), "origin");
 
-    let listed_elsewhere = send_to(
-        with_origins("https://www.example.com"),
-        preflight("https://evil.example"),
-    )
-    .await;
+    let listed_elsewhere = send_to(with_origins("https://www.example.com"), preflight("https://evil.example")).await;
     assert_eq!(listed_elsewhere.status, StatusCode::FORBIDDEN);
-    assert!(
-        listed_elsewhere
-            .headers
-            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-            .is_none()
-    );
+    assert!(listed_elsewhere.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }
 
 #[tokio::test]
 async fn the_services_own_origin_needs_no_listing() {
-    let reply = send_to(
-        with_origins(""),
-        from_origin("https://signer.example.com", "signer.example.com"),
-    )
-    .await;
+    let reply = send_to(with_origins(""), from_origin("https://signer.example.com", "signer.example.com")).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(
-        reply
-            .headers
-            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
-            .is_none()
-    );
+    assert!(reply.headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 }
 
 #[tokio::test]
@@ -229,60 +155,37 @@ async fn listed_origins_get_cors_including_preflight() {
     let state = || with_origins("https://www.example.com, http://localhost:3000");
     let reply = send_to(state(), preflight("https://www.example.com")).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
-        "https://www.example.com"
-    );
+    assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "https://www.example.com");
     assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_METHODS), "POST");
-    let allowed_headers = reply
-        .header(header::ACCESS_CONTROL_ALLOW_HEADERS)
-        .to_ascii_lowercase();
+    let allowed_headers = reply.header(header::ACCESS_CONTROL_ALLOW_HEADERS).to_ascii_lowercase();
     assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
     assert_eq!(reply.header(header::VARY), "origin");
 
-    let actual = send_to(
-        state(),
-        from_origin("http://localhost:3000", "signer.example.com"),
-    )
-    .await;
+    let actual = send_to(state(), from_origin("http://localhost:3000", "signer.example.com")).await;
     assert_eq!(actual.status, StatusCode::OK);
-    assert_eq!(
-        actual.header(header::ACCESS_CONTROL_ALLOW_ORIGIN),
-        "http://localhost:3000"
-    );
+    assert_eq!(actual.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "http://localhost:3000");
     assert_eq!(actual.header(header::VARY), "origin");
 }
 
 #[tokio::test]
 async fn a_wildcard_is_honoured_only_when_written() {
-    let reply = send_to(
-        with_origins("*"),
-        from_origin("https://any.example", "signer.example.com"),
-    )
-    .await;
+    let reply = send_to(with_origins("*"), from_origin("https://any.example", "signer.example.com")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
 }
 
 fn from_peer(peer: &str, forwarded_for: Option<&str>) -> Request<Body> {
     let mut request = sign_request(0, None);
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
     if let Some(forwarded) = forwarded_for {
-        request
-            .headers_mut()
-            .insert("x-forwarded-for", HeaderValue::from_str(forwarded).unwrap());
+        request.headers_mut().insert("x-forwarded-for", HeaderValue::from_str(forwarded).unwrap());
     }
     request
 }
 
 fn limited(count: u32, trusted: &str) -> AppState {
     state(Options {
-        rate_limit: Some(RateLimit {
-            count,
-            period: Duration::from_secs(3600),
-        }),
+        rate_limit: Some(RateLimit { count, period: Duration::from_secs(3600) }),
         trusted_proxies: TrustedProxies::parse(trusted).unwrap(),
         ..options()
     })
@@ -306,14 +209,8 @@ async fn each_client_gets_a_bucket_and_then_429_with_retry_after() {
     let retry_after: u64 = reply.header(header::RETRY_AFTER).parse().unwrap();
     assert!((1..=1800).contains(&retry_after), "{retry_after}");
     // Another address has a bucket of its own; X-Forwarded-For from an untrusted peer is ignored.
-    assert_eq!(
-        statuses(&state, [from_peer("192.0.2.2:5000", None)]).await,
-        [200]
-    );
-    assert_eq!(
-        statuses(&state, [from_peer("192.0.2.1:5000", Some("198.51.100.1"))]).await,
-        [429]
-    );
+    assert_eq!(statuses(&state, [from_peer("192.0.2.2:5000", None)]).await, [200]);
+    assert_eq!(statuses(&state, [from_peer("192.0.2.1:5000", Some("198.51.100.1"))]).await, [429]);
 }
 
 #[tokio::test]
@@ -347,48 +244,23 @@ async fn every_response_carries_the_security_headers() {
     for request in requests {
         let path = request.uri().to_string();
         let reply = send_to(state(options()), request).await;
-        assert_eq!(
-            reply.header(header::X_CONTENT_TYPE_OPTIONS),
-            "nosniff",
-            "{path}"
-        );
-        assert_eq!(
-            reply.header(header::REFERRER_POLICY),
-            "no-referrer",
-            "{path}"
-        );
+        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
+        assert_eq!(reply.header(header::REFERRER_POLICY), "no-referrer", "{path}");
     }
 }
 
 #[tokio::test]
 async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestors() {
-    let page = send_to(
-        state(options()),
-        Request::get("/").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let page = send_to(state(options()), Request::get("/").body(Body::empty()).unwrap()).await;
     let csp = page.header(header::CONTENT_SECURITY_POLICY).to_owned();
     assert!(csp.contains("default-src 'none'"), "{csp}");
-    assert!(
-        csp.contains("script-src 'self' https://source.zoom.us"),
-        "{csp}"
-    );
+    assert!(csp.contains("script-src 'self' https://source.zoom.us"), "{csp}");
     assert!(csp.ends_with("frame-ancestors 'self'"), "{csp}");
 
-    let framed = zoom_signer::page::JoinPage::new("6.2.0", false)
-        .with_frame_ancestors("https://intranet.example.com");
-    let page = send_to(
-        state(Options {
-            page: framed,
-            ..options()
-        }),
-        Request::get("/").body(Body::empty()).unwrap(),
-    )
-    .await;
-    assert!(
-        page.header(header::CONTENT_SECURITY_POLICY)
-            .ends_with("frame-ancestors https://intranet.example.com")
-    );
+    let framed = zoom_signer::page::JoinPage::new("6.2.0", false).with_frame_ancestors("https://intranet.example.com");
+    let page =
+        send_to(state(Options { page: framed, ..options() }), Request::get("/").body(Body::empty()).unwrap()).await;
+    assert!(page.header(header::CONTENT_SECURITY_POLICY).ends_with("frame-ancestors https://intranet.example.com"));
 }
 
 /// A request body that never arrives.
@@ -408,22 +280,11 @@ impl http_body::Body for Stalled {
 
 #[tokio::test]
 async fn a_request_whose_body_never_arrives_gets_408() {
-    let limits = zoom_signer::server::ServerLimits {
-        request_timeout: Duration::from_millis(200),
-        ..Default::default()
-    };
-    let request = Request::post("/signature")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::new(Stalled))
-        .unwrap();
-    let reply = send_to(
-        state(Options {
-            limits,
-            ..options()
-        }),
-        request,
-    )
-    .await;
+    let limits =
+        zoom_signer::server::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
+    let request =
+        Request::post("/signature").header(header::CONTENT_TYPE, "application/json").body(Body::new(Stalled)).unwrap();
+    let reply = send_to(state(Options { limits, ..options() }), request).await;
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(reply.reasons()[0].0, "$request");
 }

@@ -28,10 +28,9 @@ impl TrustedProxies {
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut networks = Vec::new();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let network = item
-                .parse::<IpNet>()
-                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("must be a comma list of networks such as 10.0.0.0/8 or 127.0.0.1, got {item:?}"))?;
+            let network = item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                format!("must be a comma list of networks such as 10.0.0.0/8 or 127.0.0.1, got {item:?}")
+            })?;
             networks.push(network);
         }
         Ok(Self(networks))
@@ -53,11 +52,7 @@ impl TrustedProxies {
             return ClientIp(peer);
         }
         let mut client = peer;
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect::<Vec<_>>();
+        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
         for entry in forwarded.iter().rev().flat_map(|v| v.rsplit(',')) {
             let Some(address) = parse_forwarded(entry) else {
                 break;
@@ -77,10 +72,7 @@ fn parse_forwarded(entry: &str) -> Option<IpAddr> {
     if let Ok(address) = entry.parse::<IpAddr>() {
         return Some(address.to_canonical());
     }
-    entry
-        .parse::<std::net::SocketAddr>()
-        .ok()
-        .map(|s| s.ip().to_canonical())
+    entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip().to_canonical())
 }
 
 #[cfg(test)]
@@ -102,10 +94,7 @@ mod tests {
     #[test]
     fn untrusted_peers_are_the_client_whatever_they_forward() {
         let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
-        assert_eq!(
-            proxies.client(ip("203.0.113.9"), &headers(&["1.2.3.4"])),
-            ClientIp(ip("203.0.113.9"))
-        );
+        assert_eq!(proxies.client(ip("203.0.113.9"), &headers(&["1.2.3.4"])), ClientIp(ip("203.0.113.9")));
         assert_eq!(
             TrustedProxies::default().client(ip("127.0.0.1"), &headers(&["1.2.3.4"])),
             ClientIp(ip("127.0.0.1"))
@@ -117,15 +106,9 @@ mod tests {
         let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap();
         // A forged left-most entry changes nothing.
         let forged = headers(&["6.6.6.6, 198.51.100.7, 10.1.1.1"]);
-        assert_eq!(
-            proxies.client(ip("127.0.0.1"), &forged),
-            ClientIp(ip("198.51.100.7"))
-        );
+        assert_eq!(proxies.client(ip("127.0.0.1"), &forged), ClientIp(ip("198.51.100.7")));
         let split = headers(&["6.6.6.6", "198.51.100.7", "10.1.1.1"]);
-        assert_eq!(
-            proxies.client(ip("127.0.0.1"), &split),
-            ClientIp(ip("198.51.100.7"))
-        );
+        assert_eq!(proxies.client(ip("127.0.0.1"), &split), ClientIp(ip("198.51.100.7")));
         assert_eq!(
             proxies.client(ip("::ffff:127.0.0.1"), &headers(&["[2001:db8::1]:443"])),
             ClientIp(ip("2001:db8::1"))
@@ -139,10 +122,7 @@ mod tests {
             proxies.client(ip("10.0.0.2"), &headers(&["1.1.1.1, nonsense, 10.0.0.3"])),
             ClientIp(ip("10.0.0.3"))
         );
-        assert_eq!(
-            proxies.client(ip("10.0.0.2"), &HeaderMap::new()),
-            ClientIp(ip("10.0.0.2"))
-        );
+        assert_eq!(proxies.client(ip("10.0.0.2"), &HeaderMap::new()), ClientIp(ip("10.0.0.2")));
     }
 
     #[test]

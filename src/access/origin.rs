@@ -45,9 +45,9 @@ impl AllowedOrigins {
         };
         let normalised = normalise(origin);
         let own = match (&normalised, host) {
-            (Some(o), Some(h)) => o
-                .split_once("://")
-                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(h.trim())),
+            (Some(o), Some(h)) => {
+                o.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(h.trim()))
+            }
             _ => false,
         };
         if own {
@@ -66,10 +66,8 @@ impl AllowedOrigins {
 fn normalise(origin: &str) -> Option<String> {
     let (scheme, authority) = origin.trim().split_once("://")?;
     let scheme_ok = matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https");
-    let authority_ok = !authority.is_empty()
-        && authority
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    let authority_ok =
+        !authority.is_empty() && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
     (scheme_ok && authority_ok).then(|| origin.trim().to_ascii_lowercase())
 }
 
@@ -82,64 +80,27 @@ mod tests {
     fn the_services_own_origin_and_no_origin_are_allowed() {
         let none = AllowedOrigins::default();
         assert_eq!(none.judge(None, Some("signer.example.com")), SameOrigin);
-        assert_eq!(
-            none.judge(
-                Some("https://signer.example.com"),
-                Some("signer.example.com")
-            ),
-            SameOrigin
-        );
-        assert_eq!(
-            none.judge(Some("http://127.0.0.1:4000"), Some("127.0.0.1:4000")),
-            SameOrigin
-        );
-        assert_eq!(
-            none.judge(Some("http://127.0.0.1:4001"), Some("127.0.0.1:4000")),
-            Forbidden
-        );
-        assert_eq!(
-            none.judge(Some("https://evil.example"), Some("signer.example.com")),
-            Forbidden
-        );
-        assert_eq!(
-            none.judge(Some("null"), Some("signer.example.com")),
-            Forbidden
-        );
+        assert_eq!(none.judge(Some("https://signer.example.com"), Some("signer.example.com")), SameOrigin);
+        assert_eq!(none.judge(Some("http://127.0.0.1:4000"), Some("127.0.0.1:4000")), SameOrigin);
+        assert_eq!(none.judge(Some("http://127.0.0.1:4001"), Some("127.0.0.1:4000")), Forbidden);
+        assert_eq!(none.judge(Some("https://evil.example"), Some("signer.example.com")), Forbidden);
+        assert_eq!(none.judge(Some("null"), Some("signer.example.com")), Forbidden);
     }
 
     #[test]
     fn listed_origins_match_exactly() {
-        let listed =
-            AllowedOrigins::parse("https://www.example.com, http://localhost:3000").unwrap();
-        assert_eq!(
-            listed.judge(Some("https://www.example.com"), Some("api")),
-            Listed
-        );
-        assert_eq!(
-            listed.judge(Some("HTTPS://WWW.EXAMPLE.COM"), Some("api")),
-            Listed
-        );
-        assert_eq!(
-            listed.judge(Some("https://www.example.com.evil"), Some("api")),
-            Forbidden
-        );
-        assert_eq!(
-            listed.judge(Some("http://www.example.com"), Some("api")),
-            Forbidden
-        );
-        assert_eq!(
-            listed.judge(Some("http://localhost:3000"), Some("api")),
-            Listed
-        );
+        let listed = AllowedOrigins::parse("https://www.example.com, http://localhost:3000").unwrap();
+        assert_eq!(listed.judge(Some("https://www.example.com"), Some("api")), Listed);
+        assert_eq!(listed.judge(Some("HTTPS://WWW.EXAMPLE.COM"), Some("api")), Listed);
+        assert_eq!(listed.judge(Some("https://www.example.com.evil"), Some("api")), Forbidden);
+        assert_eq!(listed.judge(Some("http://www.example.com"), Some("api")), Forbidden);
+        assert_eq!(listed.judge(Some("http://localhost:3000"), Some("api")), Listed);
     }
 
     #[test]
     fn a_wildcard_only_when_written() {
         let any = AllowedOrigins::parse("*").unwrap();
-        assert_eq!(
-            any.judge(Some("https://anything.example"), Some("api")),
-            Any
-        );
+        assert_eq!(any.judge(Some("https://anything.example"), Some("api")), Any);
         assert!(AllowedOrigins::parse("https://example.com/path").is_err());
         assert!(AllowedOrigins::parse("example.com").is_err());
     }

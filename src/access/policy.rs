@@ -2,7 +2,7 @@
 
 use super::TokenSet;
 use super::tokens::bearer;
-use crate::signature::{Claims, MeetingNumber, Role};
+use crate::signature::{Claims, MeetingNumber, Role, SessionName, VideoClaims};
 use std::collections::HashSet;
 
 #[derive(Debug, Default)]
@@ -13,6 +13,8 @@ pub struct AccessPolicy {
     pub api_tokens: TokenSet,
     /// `SIGNER_ALLOWED_MEETINGS`: when set, the only meetings signed for.
     pub allowed_meetings: Option<HashSet<MeetingNumber>>,
+    /// `SIGNER_ALLOWED_SESSIONS`: when set, the only Video SDK sessions signed for.
+    pub allowed_sessions: Option<HashSet<SessionName>>,
 }
 
 /// Who the bearer token (if any) says the caller is.
@@ -38,22 +40,16 @@ pub enum Refusal {
     NotAHostToken,
     #[error("meeting {0} is not one this server signs for (SIGNER_ALLOWED_MEETINGS)")]
     MeetingNotAllowed(MeetingNumber),
-    #[error(
-        "this server signs only for its listed meetings (SIGNER_ALLOWED_MEETINGS): give meetingNumber and role"
-    )]
+    #[error("this server signs only for its listed meetings (SIGNER_ALLOWED_MEETINGS): give meetingNumber and role")]
     NativeTokenNotAllowed,
+    #[error("session {0:?} is not one this server signs for (SIGNER_ALLOWED_SESSIONS)")]
+    SessionNotAllowed(String),
 }
 
 impl Refusal {
     /// 401 (credentials missing or wrong) rather than 403 (not allowed at all).
     pub fn is_unauthenticated(&self) -> bool {
-        matches!(
-            self,
-            Self::ApiTokenMissing
-                | Self::TokenNotRecognised
-                | Self::HostTokenMissing
-                | Self::NotAHostToken
-        )
+        matches!(self, Self::ApiTokenMissing | Self::TokenNotRecognised | Self::HostTokenMissing | Self::NotAHostToken)
     }
 
     /// The request field the refusal is about, or `$request`.
@@ -61,6 +57,7 @@ impl Refusal {
         match self {
             Self::HostDisabled | Self::HostTokenMissing | Self::NotAHostToken => "role",
             Self::MeetingNotAllowed(_) | Self::NativeTokenNotAllowed => "meetingNumber",
+            Self::SessionNotAllowed(_) => "sessionName",
             Self::ApiTokenMissing | Self::TokenNotRecognised => "$request",
         }
     }
@@ -75,6 +72,7 @@ impl Refusal {
             Self::NotAHostToken => "not_a_host_token",
             Self::MeetingNotAllowed(_) => "meeting_not_allowed",
             Self::NativeTokenNotAllowed => "native_token_not_allowed",
+            Self::SessionNotAllowed(_) => "session_not_allowed",
         }
     }
 }
@@ -94,13 +92,8 @@ impl AccessPolicy {
         Ok(Caller { host })
     }
 
-    /// Checks what the caller asks for against the policy.
-    pub fn authorize(
-        &self,
-        caller: Caller,
-        claims: &Claims,
-        authorization_given: bool,
-    ) -> Result<(), Refusal> {
+    /// Checks a Meeting SDK request against the policy.
+    pub fn authorize(&self, caller: Caller, claims: &Claims, authorization_given: bool) -> Result<(), Refusal> {
         if let Some(allowed) = &self.allowed_meetings {
             match &claims.meeting {
                 None => return Err(Refusal::NativeTokenNotAllowed),
@@ -110,11 +103,28 @@ impl AccessPolicy {
                 Some(_) => {}
             }
         }
-        let wants_host = claims
-            .meeting
-            .as_ref()
-            .is_some_and(|t| t.role == Role::Host);
-        if wants_host && !caller.host {
+        let role = claims.meeting.as_ref().map_or(Role::Participant, |t| t.role);
+        self.authorize_role(caller, role, authorization_given)
+    }
+
+    /// Checks a Video SDK request against the policy.
+    pub fn authorize_video(
+        &self,
+        caller: Caller,
+        claims: &VideoClaims,
+        authorization_given: bool,
+    ) -> Result<(), Refusal> {
+        if let Some(allowed) = &self.allowed_sessions
+            && !allowed.contains(&claims.session)
+        {
+            return Err(Refusal::SessionNotAllowed(claims.session.as_str().chars().take(40).collect()));
+        }
+        self.authorize_role(caller, claims.role, authorization_given)
+    }
+
+    /// The host role is privileged: it needs a host token, and with none configured nobody has one.
+    fn authorize_role(&self, caller: Caller, role: Role, authorization_given: bool) -> Result<(), Refusal> {
+        if role == Role::Host && !caller.host {
             return Err(if self.host_tokens.is_empty() {
                 Refusal::HostDisabled
             } else if authorization_given {
@@ -137,26 +147,16 @@ mod tests {
     const API: &str = "api-token-0123456789abcdef";
 
     fn claims(mn: &str, role: Role) -> Claims {
-        Claims {
-            meeting: Some(MeetingTarget {
-                number: MeetingNumber::parse(mn).unwrap(),
-                role,
-            }),
-            ..Claims::default()
-        }
+        Claims { meeting: Some(MeetingTarget { number: MeetingNumber::parse(mn).unwrap(), role }), ..Claims::default() }
     }
 
     fn policy(host: &[&str], api: &[&str], meetings: Option<&[&str]>) -> AccessPolicy {
-        let secrets = |list: &[&str]| {
-            list.iter()
-                .map(|t| SecretString::from(*t))
-                .collect::<Vec<_>>()
-        };
+        let secrets = |list: &[&str]| list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>();
         AccessPolicy {
             host_tokens: TokenSet::new(&secrets(host)),
             api_tokens: TokenSet::new(&secrets(api)),
-            allowed_meetings: meetings
-                .map(|m| m.iter().map(|n| MeetingNumber::parse(n).unwrap()).collect()),
+            allowed_meetings: meetings.map(|m| m.iter().map(|n| MeetingNumber::parse(n).unwrap()).collect()),
+            allowed_sessions: None,
         }
     }
 
@@ -164,14 +164,8 @@ mod tests {
     fn by_default_anyone_may_join_but_nobody_may_host() {
         let open = policy(&[], &[], None);
         let caller = open.authenticate(None).unwrap();
-        assert_eq!(
-            open.authorize(caller, &claims("1", Role::Participant), false),
-            Ok(())
-        );
-        assert_eq!(
-            open.authorize(caller, &claims("1", Role::Host), false),
-            Err(Refusal::HostDisabled)
-        );
+        assert_eq!(open.authorize(caller, &claims("1", Role::Participant), false), Ok(()));
+        assert_eq!(open.authorize(caller, &claims("1", Role::Host), false), Err(Refusal::HostDisabled));
     }
 
     #[test]
@@ -180,15 +174,9 @@ mod tests {
         let host = p.authenticate(Some(&format!("Bearer {HOST}"))).unwrap();
         assert_eq!(p.authorize(host, &claims("1", Role::Host), true), Ok(()));
         let nobody = p.authenticate(None).unwrap();
-        assert_eq!(
-            p.authorize(nobody, &claims("1", Role::Host), false),
-            Err(Refusal::HostTokenMissing)
-        );
+        assert_eq!(p.authorize(nobody, &claims("1", Role::Host), false), Err(Refusal::HostTokenMissing));
         let wrong = p.authenticate(Some("Bearer nope")).unwrap();
-        assert_eq!(
-            p.authorize(wrong, &claims("1", Role::Host), true),
-            Err(Refusal::NotAHostToken)
-        );
+        assert_eq!(p.authorize(wrong, &claims("1", Role::Host), true), Err(Refusal::NotAHostToken));
         assert!(Refusal::NotAHostToken.is_unauthenticated());
     }
 
@@ -196,37 +184,36 @@ mod tests {
     fn api_tokens_gate_every_request_and_host_tokens_count_as_api_tokens() {
         let p = policy(&[HOST], &[API], None);
         assert_eq!(p.authenticate(None), Err(Refusal::ApiTokenMissing));
+        assert_eq!(p.authenticate(Some("Bearer wrong")), Err(Refusal::TokenNotRecognised));
+        assert_eq!(p.authenticate(Some(&format!("Bearer {API}"))), Ok(Caller { host: false }));
+        assert_eq!(p.authenticate(Some(&format!("Bearer {HOST}"))), Ok(Caller { host: true }));
+    }
+
+    #[test]
+    fn video_sessions_follow_the_host_rule_and_their_allow_list() {
+        let mut p = policy(&[HOST], &[], None);
+        p.allowed_sessions = Some([SessionName::parse("standup").unwrap()].into_iter().collect());
+        let video = |name: &str, role| VideoClaims::new(SessionName::parse(name).unwrap(), role);
+        let nobody = p.authenticate(None).unwrap();
+        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Participant), false), Ok(()));
+        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Host), false), Err(Refusal::HostTokenMissing));
         assert_eq!(
-            p.authenticate(Some("Bearer wrong")),
-            Err(Refusal::TokenNotRecognised)
+            p.authorize_video(nobody, &video("other", Role::Participant), false),
+            Err(Refusal::SessionNotAllowed("other".into()))
         );
-        assert_eq!(
-            p.authenticate(Some(&format!("Bearer {API}"))),
-            Ok(Caller { host: false })
-        );
-        assert_eq!(
-            p.authenticate(Some(&format!("Bearer {HOST}"))),
-            Ok(Caller { host: true })
-        );
+        let host = p.authenticate(Some(&format!("Bearer {HOST}"))).unwrap();
+        assert_eq!(p.authorize_video(host, &video("standup", Role::Host), true), Ok(()));
     }
 
     #[test]
     fn the_allow_list_limits_meetings_and_native_tokens() {
         let p = policy(&[], &[], Some(&["123456789"]));
         let caller = p.authenticate(None).unwrap();
-        assert_eq!(
-            p.authorize(caller, &claims("123 456 789", Role::Participant), false),
-            Ok(())
-        );
+        assert_eq!(p.authorize(caller, &claims("123 456 789", Role::Participant), false), Ok(()));
         assert_eq!(
             p.authorize(caller, &claims("987654321", Role::Participant), false),
-            Err(Refusal::MeetingNotAllowed(
-                MeetingNumber::parse("987654321").unwrap()
-            ))
+            Err(Refusal::MeetingNotAllowed(MeetingNumber::parse("987654321").unwrap()))
         );
-        assert_eq!(
-            p.authorize(caller, &Claims::default(), false),
-            Err(Refusal::NativeTokenNotAllowed)
-        );
+        assert_eq!(p.authorize(caller, &Claims::default(), false), Err(Refusal::NativeTokenNotAllowed));
     }
 }

@@ -21,16 +21,11 @@ impl RateLimit {
         if text.eq_ignore_ascii_case("off") {
             return Ok(None);
         }
-        let must = format!(
-            "must be COUNT/PERIOD with PERIOD second, minute or hour (e.g. 30/minute), or off, got {text:?}"
-        );
+        let must =
+            format!("must be COUNT/PERIOD with PERIOD second, minute or hour (e.g. 30/minute), or off, got {text:?}");
         let (count, period) = text.split_once('/').ok_or_else(|| must.clone())?;
-        let count: u32 = count
-            .trim()
-            .parse()
-            .ok()
-            .filter(|c| (1..=1_000_000).contains(c))
-            .ok_or_else(|| must.clone())?;
+        let count: u32 =
+            count.trim().parse().ok().filter(|c| (1..=1_000_000).contains(c)).ok_or_else(|| must.clone())?;
         let period = match period.trim().to_ascii_lowercase().as_str() {
             "second" => Duration::from_secs(1),
             "minute" => Duration::from_secs(60),
@@ -69,15 +64,8 @@ impl RateLimiter {
     /// Takes one request from `client`'s bucket, or says how long until one is available.
     pub fn check(&self, client: ClientIp, now: Instant) -> Result<(), Duration> {
         let key = bucket_key(client.0);
-        let mut clients = self
-            .clients
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let full_at = clients
-            .get(&key)
-            .copied()
-            .filter(|t| *t > now)
-            .unwrap_or(now);
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let full_at = clients.get(&key).copied().filter(|t| *t > now).unwrap_or(now);
         let next = full_at + self.interval;
         if next > now + self.burst {
             return Err(next - now - self.burst);
@@ -100,11 +88,7 @@ impl RateLimiter {
 fn make_room(clients: &mut HashMap<IpAddr, Instant>, now: Instant, max_clients: usize) {
     clients.retain(|_, full_at| *full_at > now);
     if clients.len() >= max_clients {
-        let drop: Vec<IpAddr> = clients
-            .keys()
-            .take((max_clients / 8).max(1))
-            .copied()
-            .collect();
+        let drop: Vec<IpAddr> = clients.keys().take((max_clients / 8).max(1)).copied().collect();
         for key in drop {
             clients.remove(&key);
         }
@@ -117,16 +101,7 @@ fn bucket_key(address: IpAddr) -> IpAddr {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => {
             let segments = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(
-                segments[0],
-                segments[1],
-                segments[2],
-                segments[3],
-                0,
-                0,
-                0,
-                0,
-            ))
+            IpAddr::V6(std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0))
         }
     }
 }
@@ -143,15 +118,9 @@ mod tests {
     fn parses_the_documented_forms() {
         assert_eq!(
             RateLimit::parse("30/minute").unwrap(),
-            Some(RateLimit {
-                count: 30,
-                period: Duration::from_secs(60)
-            })
+            Some(RateLimit { count: 30, period: Duration::from_secs(60) })
         );
-        assert_eq!(
-            RateLimit::parse("5/Second").unwrap().unwrap().period,
-            Duration::from_secs(1)
-        );
+        assert_eq!(RateLimit::parse("5/Second").unwrap().unwrap().period, Duration::from_secs(1));
         assert_eq!(RateLimit::parse("off").unwrap(), None);
         for bad in ["30", "0/minute", "x/minute", "30/day", "-1/hour", ""] {
             assert!(RateLimit::parse(bad).is_err(), "{bad}");
@@ -160,13 +129,7 @@ mod tests {
 
     #[test]
     fn a_bucket_of_count_refills_evenly() {
-        let limiter = RateLimiter::new(
-            RateLimit {
-                count: 3,
-                period: Duration::from_secs(3),
-            },
-            100,
-        );
+        let limiter = RateLimiter::new(RateLimit { count: 3, period: Duration::from_secs(3) }, 100);
         let start = Instant::now();
         let a = client("192.0.2.1");
         for _ in 0..3 {
@@ -189,13 +152,7 @@ mod tests {
 
     #[test]
     fn ipv6_clients_share_a_bucket_per_64() {
-        let limiter = RateLimiter::new(
-            RateLimit {
-                count: 1,
-                period: Duration::from_secs(60),
-            },
-            100,
-        );
+        let limiter = RateLimiter::new(RateLimit { count: 1, period: Duration::from_secs(60) }, 100);
         let now = Instant::now();
         assert!(limiter.check(client("2001:db8:1:2::1"), now).is_ok());
         assert!(limiter.check(client("2001:db8:1:2:ffff::9"), now).is_err());
@@ -204,13 +161,7 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded_whatever_addresses_arrive() {
-        let limiter = RateLimiter::new(
-            RateLimit {
-                count: 10,
-                period: Duration::from_secs(3600),
-            },
-            1000,
-        );
+        let limiter = RateLimiter::new(RateLimit { count: 10, period: Duration::from_secs(3600) }, 1000);
         let now = Instant::now();
         for i in 0..20_000u32 {
             let address = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));

@@ -14,10 +14,7 @@ pub struct TokenSet {
 
 impl TokenSet {
     pub fn new<'a>(tokens: impl IntoIterator<Item = &'a SecretString>) -> Self {
-        let digests = tokens
-            .into_iter()
-            .map(|t| SecretBox::new(Box::new(digest(t.expose_secret()))))
-            .collect();
+        let digests = tokens.into_iter().map(|t| SecretBox::new(Box::new(digest(t.expose_secret())))).collect();
         Self { digests }
     }
 
@@ -32,9 +29,7 @@ impl TokenSet {
     /// Whether `presented` is one of the tokens. Looks at every token, whatever matches.
     pub fn contains(&self, presented: &str) -> bool {
         let presented = digest(presented);
-        let found = self.digests.iter().fold(Choice::from(0), |found, d| {
-            found | d.expose_secret().ct_eq(&presented)
-        });
+        let found = self.digests.iter().fold(Choice::from(0), |found, d| found | d.expose_secret().ct_eq(&presented));
         found.into()
     }
 }
@@ -62,10 +57,7 @@ mod tests {
 
     #[test]
     fn finds_exactly_the_configured_tokens() {
-        let tokens = [
-            SecretString::from("first-token-0123456789"),
-            SecretString::from("second-token-0123456789"),
-        ];
+        let tokens = [SecretString::from("first-token-0123456789"), SecretString::from("second-token-0123456789")];
         let set = TokenSet::new(&tokens);
         assert!(set.contains("first-token-0123456789"));
         assert!(set.contains("second-token-0123456789"));

@@ -2,7 +2,7 @@
 //! client address, meeting number, role, outcome and reason. Never a token or a signature.
 
 use crate::api::error::RefusalReason;
-use crate::signature::{Claims, Format, MeetingNumber, Role};
+use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -15,11 +15,18 @@ use std::net::{IpAddr, Ipv4Addr};
 pub struct AuditFacts {
     pub meeting: Option<MeetingNumber>,
     pub role: Option<Role>,
-    /// Set once a signature is made.
-    pub format: Option<Format>,
+    /// Which kind of signature was made (`jwt`, `legacy`, `video`), once one is.
+    pub kind: Option<&'static str>,
+    /// The Video SDK session, for video requests.
+    pub session: Option<String>,
 }
 
 impl AuditFacts {
+    pub fn record_video(&mut self, claims: &VideoClaims) {
+        self.session = Some(claims.session.as_str().chars().take(64).collect());
+        self.role = Some(claims.role);
+    }
+
     pub fn record(&mut self, claims: &Claims) {
         if let Some(target) = &claims.meeting {
             self.meeting = Some(target.number.clone());
@@ -32,8 +39,7 @@ impl AuditFacts {
 /// and writes the audit line once the response is known.
 pub async fn audit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     // In-process requests (tests) have no peer; they count as one unspecified client.
-    let peer = crate::server::peer(request.extensions())
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
     let client = state.trusted_proxies.client(peer, request.headers());
     request.extensions_mut().insert(client);
     let preflight = request.method() == Method::OPTIONS;
@@ -42,27 +48,22 @@ pub async fn audit(State(state): State<AppState>, mut request: Request, next: Ne
         return response;
     }
 
-    let facts = response
-        .extensions()
-        .get::<AuditFacts>()
-        .cloned()
-        .unwrap_or_default();
+    let facts = response.extensions().get::<AuditFacts>().cloned().unwrap_or_default();
     let meeting = facts.meeting.as_ref().map_or("-", MeetingNumber::as_str);
-    let role = facts
-        .role
-        .map_or("-", |r| if r == Role::Host { "1" } else { "0" });
+    let role = facts.role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
+    let session = facts.session.as_deref().unwrap_or("-");
     let status = response.status().as_u16();
     match response.extensions().get::<RefusalReason>() {
         None if response.status().is_success() => {
-            if let Some(format) = facts.format {
-                state.metrics.record_issued(facts.role, format);
+            if let Some(kind) = facts.kind {
+                state.metrics.record_issued(facts.role, kind);
             }
-            tracing::info!(target: "zoom_signer::audit", client = %client, meeting, role, status, outcome = "issued", "signature issued");
+            tracing::info!(target: "zoom_signer::audit", client = %client, meeting, session, role, status, outcome = "issued", "signature issued");
         }
         refusal => {
             let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
             state.metrics.record_refusal(code);
-            tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, role, status, outcome = "refused", code, reason = ?reason, "signature refused");
+            tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, session, role, status, outcome = "refused", code, reason = ?reason, "signature refused");
         }
     }
     response

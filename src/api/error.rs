@@ -24,10 +24,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(property: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            property: property.into(),
-            reason: reason.into(),
-        }
+        Self { property: property.into(), reason: reason.into() }
     }
 }
 
@@ -52,6 +49,8 @@ pub enum ApiError {
     NotFound,
     #[error("request timed out")]
     RequestTimeout,
+    #[error("Video SDK signatures are not enabled")]
+    VideoDisabled,
 }
 
 /// Put on error responses so the audit line can say why, without parsing the body.
@@ -75,7 +74,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::VideoDisabled => StatusCode::NOT_FOUND,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
@@ -92,6 +91,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::NotFound => "not_found",
             Self::RequestTimeout => "request_timeout",
+            Self::VideoDisabled => "video_disabled",
         }
     }
 
@@ -105,27 +105,26 @@ impl ApiError {
             ),
             Self::TooManyRequests { retry_after } => vec![Problem::new(
                 REQUEST,
-                format!(
-                    "too many requests from this address; try again in {} s",
-                    retry_seconds(retry_after)
-                ),
+                format!("too many requests from this address; try again in {} s", retry_seconds(retry_after)),
             )],
             Self::PayloadTooLarge { limit } => vec![Problem::new(
                 BODY,
-                format!(
-                    "the body must be at most {limit} bytes; a signature request is a small JSON object"
-                ),
+                format!("the body must be at most {limit} bytes; a signature request is a small JSON object"),
             )],
             Self::UnsupportedMediaType => {
                 request("send the body as JSON with the header `Content-Type: application/json`")
             }
-            Self::MethodNotAllowed => request(
-                "this path does not take that method; the `Allow` header lists the ones it takes",
-            ),
+            Self::MethodNotAllowed => {
+                request("this path does not take that method; the `Allow` header lists the ones it takes")
+            }
             Self::NotFound => request(
-                "no such path; the service has GET / (join page), POST /signature and GET /healthz",
+                "no such path; the service has GET / (join page), POST /signature, POST /video-signature and GET /healthz",
             ),
             Self::RequestTimeout => request("the request took too long to arrive; send it again"),
+            Self::VideoDisabled => request(
+                "Video SDK signatures are not enabled on this server; its operator can enable them by setting \
+                 ZOOM_VIDEO_SDK_KEY and ZOOM_VIDEO_SDK_SECRET",
+            ),
         }
     }
 }
@@ -145,28 +144,21 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let code = self.code();
         let extra_header = match &self {
-            Self::Refused(refusal) if refusal.is_unauthenticated() => Some((
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Bearer realm="zoom-signer""#),
-            )),
+            Self::Refused(refusal) if refusal.is_unauthenticated() => {
+                Some((WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="zoom-signer""#)))
+            }
             Self::TooManyRequests { retry_after } => {
                 Some((RETRY_AFTER, HeaderValue::from(retry_seconds(*retry_after))))
             }
             _ => None,
         };
         let problems = self.problems();
-        let reason = problems
-            .iter()
-            .map(|p| p.reason.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
+        let reason = problems.iter().map(|p| p.reason.as_str()).collect::<Vec<_>>().join("; ");
         let mut response = (status, Json(ErrorBody { errors: problems })).into_response();
         if let Some((name, value)) = extra_header {
             response.headers_mut().insert(name, value);
         }
-        response
-            .extensions_mut()
-            .insert(RefusalReason { code, reason });
+        response.extensions_mut().insert(RefusalReason { code, reason });
         response
     }
 }

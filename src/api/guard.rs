@@ -6,8 +6,8 @@ use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_MAX_AGE, ALLOW, HOST, ORIGIN, VARY,
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,
+    ALLOW, HOST, ORIGIN, VARY,
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -20,9 +20,7 @@ use std::time::Instant;
 pub async fn origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origin = request.headers().get(ORIGIN).cloned();
     let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
-    let verdict = state
-        .origins
-        .judge(origin.as_ref().and_then(|v| v.to_str().ok()), host);
+    let verdict = state.origins.judge(origin.as_ref().and_then(|v| v.to_str().ok()), host);
     let preflight = request.method() == Method::OPTIONS && verdict != OriginVerdict::SameOrigin;
 
     let mut response = match verdict {
@@ -30,14 +28,8 @@ pub async fn origin(State(state): State<AppState>, request: Request, next: Next)
         _ if preflight => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             let headers = response.headers_mut();
-            headers.insert(
-                ACCESS_CONTROL_ALLOW_METHODS,
-                HeaderValue::from_static("POST"),
-            );
-            headers.insert(
-                ACCESS_CONTROL_ALLOW_HEADERS,
-                HeaderValue::from_static("authorization, content-type"),
-            );
+            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
             headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
             response
         }
@@ -67,11 +59,8 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
     if let Some(limiter) = &state.rate_limiter
         && request.method() != Method::OPTIONS
     {
-        let client = request
-            .extensions()
-            .get::<ClientIp>()
-            .copied()
-            .unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+        let client =
+            request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
         if let Err(retry_after) = limiter.check(client, Instant::now()) {
             return ApiError::TooManyRequests { retry_after }.into_response();
         }
@@ -80,11 +69,7 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
 }
 
 /// Bounds the whole request, body included (`SIGNER_REQUEST_TIMEOUT`).
-pub async fn request_timeout(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(state.limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::RequestTimeout.into_response(),

@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod error;
 pub mod guard;
+pub mod json;
 pub mod request;
 pub mod sign;
+pub mod video;
 
 use axum::Json;
 use serde_json::{Value, json};

@@ -1,10 +1,11 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
+use crate::access::policy::Caller;
 use crate::api::audit::AuditFacts;
 use crate::api::error::{ApiError, BODY};
 use crate::api::request;
-use crate::signature::SignError;
-use crate::state::AppState;
+use crate::signature::{Format, SignError};
+use crate::state::{AppState, Secrets};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -12,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A signature request is a few dozen bytes; anything near this is not one.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
@@ -32,9 +34,7 @@ pub struct SignatureReply {
 
 pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let mut facts = AuditFacts::default();
-    let mut response = issue(&state, &headers, body, &mut facts)
-        .await
-        .into_response();
+    let mut response = issue(&state, &headers, body, &mut facts).await.into_response();
     response.extensions_mut().insert(facts);
     response
 }
@@ -45,19 +45,13 @@ async fn issue(
     body: Body,
     facts: &mut AuditFacts,
 ) -> Result<Json<SignatureReply>, ApiError> {
-    // Credentials first: a caller without them learns nothing about what else is wrong.
-    let secrets = state.secrets();
-    let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let caller = secrets.policy.authenticate(authorization)?;
-    require_json(headers)?;
-    let body = read_body(headers, body).await?;
-    let claims = request::decode(&body, state.max_lifetime).map_err(ApiError::Invalid)?;
+    let request = Authenticated::read(state, headers, body).await?;
+    let secrets = request.secrets;
+    let claims = request::decode(&request.body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record(&claims);
-    secrets
-        .policy
-        .authorize(caller, &claims, authorization.is_some())?;
+    secrets.policy.authorize(request.caller, &claims, request.authorization_given)?;
     let signature = secrets.signer.sign(&claims, state.clock.now())?;
-    facts.format = Some(secrets.signer.format());
+    facts.kind = Some(if secrets.signer.format() == Format::Legacy { "legacy" } else { "jwt" });
     let expires_at = signature.expires_at;
     let target = claims.meeting;
     Ok(Json(SignatureReply {
@@ -69,11 +63,29 @@ async fn issue(
     }))
 }
 
+/// A request body, read only after the caller's token (if the policy needs one) checked out.
+pub(crate) struct Authenticated {
+    pub secrets: Arc<Secrets>,
+    pub caller: Caller,
+    pub authorization_given: bool,
+    pub body: Bytes,
+}
+
+impl Authenticated {
+    pub async fn read(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Self, ApiError> {
+        // Credentials first: a caller without them learns nothing about what else is wrong.
+        let secrets = state.secrets();
+        let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let caller = secrets.policy.authenticate(authorization)?;
+        require_json(headers)?;
+        let body = read_body(headers, body).await?;
+        Ok(Self { secrets, caller, authorization_given: authorization.is_some(), body })
+    }
+}
+
 fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let essence = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim());
+    let essence =
+        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or_default().trim());
     match essence {
         Some(mime) if mime.eq_ignore_ascii_case("application/json") => Ok(()),
         _ => Err(ApiError::UnsupportedMediaType),
@@ -81,27 +93,19 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::PayloadTooLarge {
-        limit: MAX_BODY_BYTES,
-    };
+    let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
     // Refuse an announced oversize body without reading any of it.
-    let announced = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return Err(too_large);
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|e| {
-            if std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            {
-                too_large
-            } else {
-                ApiError::invalid(BODY, "the body could not be read to its end; send it again")
-            }
-        })
+    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
+            too_large
+        } else {
+            ApiError::invalid(BODY, "the body could not be read to its end; send it again")
+        }
+    })
 }
 
 impl From<SignError> for ApiError {

@@ -21,12 +21,8 @@ pub struct Keys {
 pub fn run(command: &Command, cli: &Cli) -> ExitCode {
     let outcome = match command {
         Command::Healthcheck => return healthcheck::run(cli),
-        Command::Inspect(args) => {
-            config::command_keys(cli).map(|keys| inspect::run(args, &keys, SystemTime::now()))
-        }
-        Command::Sign(args) => {
-            config::command_keys(cli).map(|keys| sign::run(args, &keys, SystemTime::now()))
-        }
+        Command::Inspect(args) => config::command_keys(cli).map(|keys| inspect::run(args, &keys, SystemTime::now())),
+        Command::Sign(args) => config::command_keys(cli).map(|keys| sign::run(args, &keys, SystemTime::now())),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("zoom-signer: {error}");

@@ -32,12 +32,7 @@ pub struct Cli {
     pub sdk_key: Option<String>,
 
     /// File holding the Meeting SDK key (Docker/Kubernetes secrets); one trailing newline is trimmed.
-    #[arg(
-        long = "sdk-key-file",
-        env = "ZOOM_MEETING_SDK_KEY_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long = "sdk-key-file", env = "ZOOM_MEETING_SDK_KEY_FILE", hide_env_values = true, value_name = "PATH")]
     pub sdk_key_file: Option<PathBuf>,
 
     /// Meeting SDK secret (Client Secret). Prefer the environment or the _FILE form over this flag:
@@ -52,39 +47,19 @@ pub struct Cli {
     pub sdk_secret: Option<SecretString>,
 
     /// File holding the Meeting SDK secret; one trailing newline is trimmed.
-    #[arg(
-        long = "sdk-secret-file",
-        env = "ZOOM_MEETING_SDK_SECRET_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long = "sdk-secret-file", env = "ZOOM_MEETING_SDK_SECRET_FILE", hide_env_values = true, value_name = "PATH")]
     pub sdk_secret_file: Option<PathBuf>,
 
     /// Video SDK key: enables POST /video-signature (with the Video SDK secret).
-    #[arg(
-        long = "video-sdk-key",
-        env = "ZOOM_VIDEO_SDK_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
+    #[arg(long = "video-sdk-key", env = "ZOOM_VIDEO_SDK_KEY", hide_env_values = true, value_name = "KEY")]
     pub video_sdk_key: Option<String>,
 
     /// File holding the Video SDK key; one trailing newline is trimmed.
-    #[arg(
-        long = "video-sdk-key-file",
-        env = "ZOOM_VIDEO_SDK_KEY_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long = "video-sdk-key-file", env = "ZOOM_VIDEO_SDK_KEY_FILE", hide_env_values = true, value_name = "PATH")]
     pub video_sdk_key_file: Option<PathBuf>,
 
     /// Video SDK secret. Prefer the environment or the _FILE form over this flag.
-    #[arg(
-        long = "video-sdk-secret",
-        env = "ZOOM_VIDEO_SDK_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET"
-    )]
+    #[arg(long = "video-sdk-secret", env = "ZOOM_VIDEO_SDK_SECRET", hide_env_values = true, value_name = "SECRET")]
     pub video_sdk_secret: Option<SecretString>,
 
     /// File holding the Video SDK secret; one trailing newline is trimmed.
@@ -97,12 +72,7 @@ pub struct Cli {
     pub video_sdk_secret_file: Option<PathBuf>,
 
     /// Address to listen on (an IP address; 0.0.0.0 for all interfaces, as in a container).
-    #[arg(
-        long,
-        env = "HOST",
-        hide_env_values = true,
-        default_value = "127.0.0.1"
-    )]
+    #[arg(long, env = "HOST", hide_env_values = true, default_value = "127.0.0.1")]
     pub host: String,
 
     /// Port to listen on (4000, as Zoom's sample, so Zoom's web sample finds it).
@@ -110,43 +80,19 @@ pub struct Cli {
     pub port: String,
 
     /// Signature format: `jwt` (Meeting SDK JWT) or `legacy` (API key/secret; Web SDK < 2.7 only).
-    #[arg(
-        long,
-        env = "SIGNER_FORMAT",
-        hide_env_values = true,
-        default_value = "jwt",
-        value_name = "jwt|legacy"
-    )]
+    #[arg(long, env = "SIGNER_FORMAT", hide_env_values = true, default_value = "jwt", value_name = "jwt|legacy")]
     pub format: String,
 
     /// Signature lifetime in seconds when a request names none (1800 up to SIGNER_MAX_TTL).
-    #[arg(
-        long,
-        env = "SIGNER_TTL",
-        hide_env_values = true,
-        default_value = "7200",
-        value_name = "SECONDS"
-    )]
+    #[arg(long, env = "SIGNER_TTL", hide_env_values = true, default_value = "7200", value_name = "SECONDS")]
     pub ttl: String,
 
     /// Longest lifetime a request may ask for, in seconds (1800..172800).
-    #[arg(
-        long,
-        env = "SIGNER_MAX_TTL",
-        hide_env_values = true,
-        default_value = "7200",
-        value_name = "SECONDS"
-    )]
+    #[arg(long, env = "SIGNER_MAX_TTL", hide_env_values = true, default_value = "7200", value_name = "SECONDS")]
     pub max_ttl: String,
 
     /// Seconds `iat` is set in the past, so Zoom accepts it when its clock is behind ours (0..600).
-    #[arg(
-        long,
-        env = "SIGNER_BACKDATE",
-        hide_env_values = true,
-        default_value = "30",
-        value_name = "SECONDS"
-    )]
+    #[arg(long, env = "SIGNER_BACKDATE", hide_env_values = true, default_value = "30", value_name = "SECONDS")]
     pub backdate: String,
 
     /// Zoom Web SDK version the join page loads from source.zoom.us.
@@ -160,13 +106,7 @@ pub struct Cli {
     pub web_sdk_version: String,
 
     /// Log format: `text` or `json`. Verbosity comes from RUST_LOG (default `info`).
-    #[arg(
-        long,
-        env = "SIGNER_LOG_FORMAT",
-        hide_env_values = true,
-        default_value = "text",
-        value_name = "text|json"
-    )]
+    #[arg(long, env = "SIGNER_LOG_FORMAT", hide_env_values = true, default_value = "text", value_name = "text|json")]
     pub log_format: String,
 
     /// Bearer tokens (comma list) that allow role 1 (host) signatures. Unset: nobody gets one.
@@ -180,12 +120,7 @@ pub struct Cli {
     pub host_tokens: Option<SecretString>,
 
     /// File holding the host tokens, comma- or newline-separated.
-    #[arg(
-        long = "host-tokens-file",
-        env = "SIGNER_HOST_TOKENS_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long = "host-tokens-file", env = "SIGNER_HOST_TOKENS_FILE", hide_env_values = true, value_name = "PATH")]
     pub host_tokens_file: Option<PathBuf>,
 
     /// Bearer tokens (comma list) one of which every signature request must carry (host tokens
@@ -200,30 +135,15 @@ pub struct Cli {
     pub api_tokens: Option<SecretString>,
 
     /// File holding the API tokens, comma- or newline-separated.
-    #[arg(
-        long = "api-tokens-file",
-        env = "SIGNER_API_TOKENS_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long = "api-tokens-file", env = "SIGNER_API_TOKENS_FILE", hide_env_values = true, value_name = "PATH")]
     pub api_tokens_file: Option<PathBuf>,
 
     /// The only meeting numbers signed for (comma list, spaces ignored). Unset: any meeting.
-    #[arg(
-        long = "allowed-meetings",
-        env = "SIGNER_ALLOWED_MEETINGS",
-        hide_env_values = true,
-        value_name = "NUMBERS"
-    )]
+    #[arg(long = "allowed-meetings", env = "SIGNER_ALLOWED_MEETINGS", hide_env_values = true, value_name = "NUMBERS")]
     pub allowed_meetings: Option<String>,
 
     /// The only Video SDK session names signed for (comma list). Unset: any session.
-    #[arg(
-        long = "allowed-sessions",
-        env = "SIGNER_ALLOWED_SESSIONS",
-        hide_env_values = true,
-        value_name = "NAMES"
-    )]
+    #[arg(long = "allowed-sessions", env = "SIGNER_ALLOWED_SESSIONS", hide_env_values = true, value_name = "NAMES")]
     pub allowed_sessions: Option<String>,
 
     /// Other web origins whose pages may call the API (exact, comma list, e.g.
@@ -309,12 +229,7 @@ pub struct Cli {
 
     /// Address of a separate listener serving Prometheus metrics at /metrics (e.g. 127.0.0.1:9090).
     /// Unset: no metrics listener.
-    #[arg(
-        long = "metrics-addr",
-        env = "SIGNER_METRICS_ADDR",
-        hide_env_values = true,
-        value_name = "ADDR"
-    )]
+    #[arg(long = "metrics-addr", env = "SIGNER_METRICS_ADDR", hide_env_values = true, value_name = "ADDR")]
     pub metrics_addr: Option<String>,
 
     /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every

@@ -32,10 +32,7 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("sdk_key", &self.sdk_key)
-            .field("sdk_secret", &"[REDACTED]")
-            .finish()
+        f.debug_struct("Credentials").field("sdk_key", &self.sdk_key).field("sdk_secret", &"[REDACTED]").finish()
     }
 }
 
@@ -84,10 +81,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(variable: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            variable,
-            problem: problem.into(),
-        }
+        Self { variable, problem: problem.into() }
     }
 }
 
@@ -119,29 +113,18 @@ impl Settings {
             "jwt" => Format::Jwt,
             "legacy" => Format::Legacy,
             other => {
-                return Err(ConfigError::new(
-                    "SIGNER_FORMAT",
-                    format!("must be `jwt` or `legacy`, got {other:?}"),
-                ));
+                return Err(ConfigError::new("SIGNER_FORMAT", format!("must be `jwt` or `legacy`, got {other:?}")));
             }
         };
         let max_ttl = parse_lifetime("SIGNER_MAX_TTL", &cli.max_ttl, Lifetime::MAX)?;
         let ttl = parse_lifetime("SIGNER_TTL", &cli.ttl, max_ttl)?;
-        let backdate_seconds = parse_in_range(
-            "SIGNER_BACKDATE",
-            &cli.backdate,
-            0..=MAX_BACKDATE_SECONDS,
-            "seconds",
-        )?;
+        let backdate_seconds = parse_in_range("SIGNER_BACKDATE", &cli.backdate, 0..=MAX_BACKDATE_SECONDS, "seconds")?;
         let web_sdk_version = parse_sdk_version(&cli.web_sdk_version)?;
         let log_format = match cli.log_format.trim() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
             other => {
-                return Err(ConfigError::new(
-                    "SIGNER_LOG_FORMAT",
-                    format!("must be `text` or `json`, got {other:?}"),
-                ));
+                return Err(ConfigError::new("SIGNER_LOG_FORMAT", format!("must be `text` or `json`, got {other:?}")));
             }
         };
         let access = access_settings(&cli)?;
@@ -157,11 +140,7 @@ impl Settings {
             shutdown_timeout: parse_seconds("SIGNER_SHUTDOWN_TIMEOUT", &cli.shutdown_timeout, 300)?,
         };
         let frame_ancestors = parse_frame_ancestors(&cli.frame_ancestors)?;
-        let metrics_listen = cli
-            .metrics_addr
-            .as_deref()
-            .map(parse_socket_address)
-            .transpose()?;
+        let metrics_listen = cli.metrics_addr.as_deref().map(parse_socket_address).transpose()?;
 
         Ok(Self {
             credentials,
@@ -188,16 +167,10 @@ impl Settings {
         if self.demo {
             return None;
         }
-        Some(
-            configured_credentials(&self.source).and_then(|credentials| {
-                let access = access_settings(&self.source)?;
-                Ok(Settings {
-                    credentials,
-                    access,
-                    ..self.clone()
-                })
-            }),
-        )
+        Some(configured_credentials(&self.source).and_then(|credentials| {
+            let access = access_settings(&self.source)?;
+            Ok(Settings { credentials, access, ..self.clone() })
+        }))
     }
 
     /// The Video SDK signer, when Video SDK credentials are configured.
@@ -211,13 +184,9 @@ impl Settings {
 
     /// The signer these settings describe.
     pub fn signer(&self) -> Signer {
-        Signer::new(
-            self.credentials.sdk_key.clone(),
-            self.credentials.sdk_secret.clone(),
-            self.format,
-        )
-        .with_backdate(self.backdate_seconds)
-        .with_default_lifetime(self.ttl)
+        Signer::new(self.credentials.sdk_key.clone(), self.credentials.sdk_secret.clone(), self.format)
+            .with_backdate(self.backdate_seconds)
+            .with_default_lifetime(self.ttl)
     }
 }
 
@@ -252,24 +221,15 @@ fn credential_pair(
     let key = value_or_file((names.key, key), (names.key_file, key_file))?;
     let secret = value_or_file((names.secret, secret), (names.secret_file, secret_file))?;
     match (key, secret) {
-        (Some(sdk_key), Some(secret)) => Ok(Some(Credentials {
-            sdk_key,
-            sdk_secret: SecretString::from(secret),
-        })),
+        (Some(sdk_key), Some(secret)) => Ok(Some(Credentials { sdk_key, sdk_secret: SecretString::from(secret) })),
         (None, None) => Ok(None),
         (Some(_), None) => Err(ConfigError::new(
             names.secret,
-            format!(
-                "is not set while {} is: set both (or their _FILE forms)",
-                names.key
-            ),
+            format!("is not set while {} is: set both (or their _FILE forms)", names.key),
         )),
         (None, Some(_)) => Err(ConfigError::new(
             names.key,
-            format!(
-                "is not set while {} is: set both (or their _FILE forms)",
-                names.secret
-            ),
+            format!("is not set while {} is: set both (or their _FILE forms)", names.secret),
         )),
     }
 }
@@ -286,10 +246,7 @@ fn video_pair(cli: &Cli) -> Result<Option<Credentials>, ConfigError> {
     credential_pair(
         &VIDEO_SDK,
         (cli.video_sdk_key.clone(), cli.video_sdk_key_file.clone()),
-        (
-            exposed(&cli.video_sdk_secret),
-            cli.video_sdk_secret_file.clone(),
-        ),
+        (exposed(&cli.video_sdk_secret), cli.video_sdk_secret_file.clone()),
     )
 }
 
@@ -306,50 +263,24 @@ fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
 
 /// The credentials `inspect` and `sign` may use: whatever is configured, nothing required.
 pub fn command_keys(cli: &Cli) -> Result<crate::commands::Keys, ConfigError> {
-    Ok(crate::commands::Keys {
-        meeting: meeting_pair(cli)?,
-        video: video_pair(cli)?,
-    })
+    Ok(crate::commands::Keys { meeting: meeting_pair(cli)?, video: video_pair(cli)? })
 }
 
 /// A secret as plain text, only for as long as it takes to validate it.
 fn exposed(secret: &Option<SecretString>) -> Option<String> {
-    secret
-        .as_ref()
-        .map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned())
+    secret.as_ref().map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned())
 }
 
 fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
-    let tokens = |variable,
-                  value: &Option<SecretString>,
-                  file_variable,
-                  path: &Option<std::path::PathBuf>| {
+    let tokens = |variable, value: &Option<SecretString>, file_variable, path: &Option<std::path::PathBuf>| {
         value_or_file((variable, exposed(value)), (file_variable, path.clone()))?
             .map_or(Ok(Vec::new()), |list| parse_tokens(variable, &list))
     };
     Ok(AccessSettings {
-        host_tokens: tokens(
-            "SIGNER_HOST_TOKENS",
-            &cli.host_tokens,
-            "SIGNER_HOST_TOKENS_FILE",
-            &cli.host_tokens_file,
-        )?,
-        api_tokens: tokens(
-            "SIGNER_API_TOKENS",
-            &cli.api_tokens,
-            "SIGNER_API_TOKENS_FILE",
-            &cli.api_tokens_file,
-        )?,
-        allowed_meetings: cli
-            .allowed_meetings
-            .as_deref()
-            .map(parse_meetings)
-            .transpose()?,
-        allowed_sessions: cli
-            .allowed_sessions
-            .as_deref()
-            .map(parse_sessions)
-            .transpose()?,
+        host_tokens: tokens("SIGNER_HOST_TOKENS", &cli.host_tokens, "SIGNER_HOST_TOKENS_FILE", &cli.host_tokens_file)?,
+        api_tokens: tokens("SIGNER_API_TOKENS", &cli.api_tokens, "SIGNER_API_TOKENS_FILE", &cli.api_tokens_file)?,
+        allowed_meetings: cli.allowed_meetings.as_deref().map(parse_meetings).transpose()?,
+        allowed_sessions: cli.allowed_sessions.as_deref().map(parse_sessions).transpose()?,
         allowed_origins: parse_origins(&cli.allowed_origins)?,
         rate_limit: parse_rate_limit(&cli.rate_limit)?,
         trusted_proxies: parse_proxies(&cli.trusted_proxies)?,
@@ -358,10 +289,7 @@ fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
 
 /// A random key and secret that Zoom has never heard of.
 fn demo_credentials() -> Credentials {
-    Credentials {
-        sdk_key: format!("demo-{}", random_hex(8)),
-        sdk_secret: SecretString::from(random_hex(32)),
-    }
+    Credentials { sdk_key: format!("demo-{}", random_hex(8)), sdk_secret: SecretString::from(random_hex(32)) }
 }
 
 #[cfg(test)]
@@ -403,10 +331,7 @@ mod tests {
             (&["--max-ttl", "200000"], "SIGNER_MAX_TTL"),
             (&["--backdate=-5"], "SIGNER_BACKDATE"),
             (&["--backdate", "601"], "SIGNER_BACKDATE"),
-            (
-                &["--web-sdk-version", "6.2.0\"><script>"],
-                "SIGNER_WEB_SDK_VERSION",
-            ),
+            (&["--web-sdk-version", "6.2.0\"><script>"], "SIGNER_WEB_SDK_VERSION"),
             (&["--log-format", "xml"], "SIGNER_LOG_FORMAT"),
         ];
         for (args, variable) in cases {
@@ -434,15 +359,8 @@ mod tests {
         let error = Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", ""])).unwrap_err();
         assert_eq!(error.variable, "ZOOM_MEETING_SDK_SECRET");
         assert!(error.problem.starts_with("is empty"));
-        let error = Settings::from_cli(cli(&[
-            "--sdk-key",
-            "k",
-            "--sdk-secret",
-            "s",
-            "--sdk-secret-file",
-            "/x",
-        ]))
-        .unwrap_err();
+        let error =
+            Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", "s", "--sdk-secret-file", "/x"])).unwrap_err();
         assert_eq!(error.variable, "ZOOM_MEETING_SDK_SECRET");
         assert!(error.problem.contains("both set"));
     }
@@ -477,8 +395,7 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_secret() {
-        let settings =
-            Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", "canary-9f2"])).unwrap();
+        let settings = Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", "canary-9f2"])).unwrap();
         assert!(!format!("{settings:?}").contains("canary-9f2"));
     }
 }

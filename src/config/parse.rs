@@ -17,9 +17,7 @@ pub(super) fn load_dotenv(path: &Path) -> Result<(), ConfigError> {
         Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(dotenvy::Error::LineParse(_, index)) => Err(ConfigError::new(
             ".env",
-            format!(
-                "cannot be parsed near character {index} of a line; write each setting as NAME=value"
-            ),
+            format!("cannot be parsed near character {index} of a line; write each setting as NAME=value"),
         )),
         Err(dotenvy::Error::Io(e)) => Err(ConfigError::new(".env", format!("cannot be read: {e}"))),
         Err(_) => Err(ConfigError::new(".env", "cannot be read")),
@@ -33,14 +31,12 @@ pub(super) fn value_or_file(
     (file_variable, path): (&'static str, Option<PathBuf>),
 ) -> Result<Option<String>, ConfigError> {
     match (value, path) {
-        (Some(_), Some(_)) => Err(ConfigError::new(
-            variable,
-            format!("and {file_variable} are both set: set only one of them"),
-        )),
-        (Some(value), None) if value.is_empty() => Err(ConfigError::new(
-            variable,
-            format!("is empty: give it a value, or unset it (or use {file_variable})"),
-        )),
+        (Some(_), Some(_)) => {
+            Err(ConfigError::new(variable, format!("and {file_variable} are both set: set only one of them")))
+        }
+        (Some(value), None) if value.is_empty() => {
+            Err(ConfigError::new(variable, format!("is empty: give it a value, or unset it (or use {file_variable})")))
+        }
         (Some(value), None) => Ok(Some(value)),
         (None, Some(path)) => read_value_file(file_variable, &path).map(Some),
         (None, None) => Ok(None),
@@ -50,12 +46,8 @@ pub(super) fn value_or_file(
 /// The contents of a `_FILE` setting, less one trailing newline.
 pub(super) fn read_value_file(variable: &'static str, path: &Path) -> Result<String, ConfigError> {
     let shown = path.display();
-    let mut value = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::new(
-            variable,
-            format!("names {shown}, which cannot be read: {e}"),
-        )
-    })?;
+    let mut value = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(variable, format!("names {shown}, which cannot be read: {e}")))?;
     // Files written by `echo` or editors end in one newline that is not part of the value.
     if value.ends_with('\n') {
         value.pop();
@@ -64,10 +56,7 @@ pub(super) fn read_value_file(variable: &'static str, path: &Path) -> Result<Str
         }
     }
     if value.is_empty() {
-        return Err(ConfigError::new(
-            variable,
-            format!("names {shown}, which is empty"),
-        ));
+        return Err(ConfigError::new(variable, format!("names {shown}, which is empty")));
     }
     Ok(value)
 }
@@ -76,17 +65,9 @@ pub(super) fn read_value_file(variable: &'static str, path: &Path) -> Result<Str
 const MIN_TOKEN_CHARS: usize = 16;
 
 /// A comma- (or, from a file, newline-) separated token list. Errors never show a token.
-pub(super) fn parse_tokens(
-    variable: &'static str,
-    list: &str,
-) -> Result<Vec<SecretString>, ConfigError> {
+pub(super) fn parse_tokens(variable: &'static str, list: &str) -> Result<Vec<SecretString>, ConfigError> {
     let mut tokens = Vec::new();
-    for (index, token) in list
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .enumerate()
-    {
+    for (index, token) in list.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()).enumerate() {
         let position = index + 1;
         if token.chars().count() < MIN_TOKEN_CHARS {
             return Err(ConfigError::new(
@@ -107,10 +88,7 @@ pub(super) fn parse_tokens(
         tokens.push(SecretString::from(token));
     }
     if tokens.is_empty() {
-        return Err(ConfigError::new(
-            variable,
-            "lists no token; give at least one, or unset it",
-        ));
+        return Err(ConfigError::new(variable, "lists no token; give at least one, or unset it"));
     }
     Ok(tokens)
 }
@@ -124,10 +102,7 @@ pub(super) fn parse_meetings(list: &str) -> Result<HashSet<MeetingNumber>, Confi
         meetings.insert(number);
     }
     if meetings.is_empty() {
-        return Err(ConfigError::new(
-            variable,
-            "lists no meeting; give at least one, or unset it",
-        ));
+        return Err(ConfigError::new(variable, "lists no meeting; give at least one, or unset it"));
     }
     Ok(meetings)
 }
@@ -136,15 +111,11 @@ pub(super) fn parse_sessions(list: &str) -> Result<HashSet<SessionName>, ConfigE
     let variable = "SIGNER_ALLOWED_SESSIONS";
     let mut sessions = HashSet::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let name = SessionName::parse(item)
-            .map_err(|e| ConfigError::new(variable, format!("has a name that {e}")))?;
+        let name = SessionName::parse(item).map_err(|e| ConfigError::new(variable, format!("has a name that {e}")))?;
         sessions.insert(name);
     }
     if sessions.is_empty() {
-        return Err(ConfigError::new(
-            variable,
-            "lists no session; give at least one, or unset it",
-        ));
+        return Err(ConfigError::new(variable, "lists no session; give at least one, or unset it"));
     }
     Ok(sessions)
 }
@@ -165,10 +136,7 @@ pub(super) fn parse_host(host: &str) -> Result<IpAddr, ConfigError> {
     match host.trim() {
         "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         other => other.parse().map_err(|_| {
-            ConfigError::new(
-                "HOST",
-                format!("must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got {other:?}"),
-            )
+            ConfigError::new("HOST", format!("must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got {other:?}"))
         }),
     }
 }
@@ -177,9 +145,7 @@ pub(super) fn parse_socket_address(raw: &str) -> Result<std::net::SocketAddr, Co
     raw.trim().parse().map_err(|_| {
         ConfigError::new(
             "SIGNER_METRICS_ADDR",
-            format!(
-                "must be an address and port such as 127.0.0.1:9090 or 0.0.0.0:9090, got {raw:?}"
-            ),
+            format!("must be an address and port such as 127.0.0.1:9090 or 0.0.0.0:9090, got {raw:?}"),
         )
     })
 }
@@ -194,45 +160,18 @@ pub(super) fn parse_in_range<T>(
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display,
 {
-    let must = || {
-        format!(
-            "must be a whole number of {unit} from {} to {}, got {raw:?}",
-            range.start(),
-            range.end()
-        )
-    };
-    let value: T = raw
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::new(variable, must()))?;
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError::new(variable, must()))
-    }
+    let must = || format!("must be a whole number of {unit} from {} to {}, got {raw:?}", range.start(), range.end());
+    let value: T = raw.trim().parse().map_err(|_| ConfigError::new(variable, must()))?;
+    if range.contains(&value) { Ok(value) } else { Err(ConfigError::new(variable, must())) }
 }
 
-pub(super) fn parse_seconds(
-    variable: &'static str,
-    raw: &str,
-    max: u64,
-) -> Result<Duration, ConfigError> {
+pub(super) fn parse_seconds(variable: &'static str, raw: &str, max: u64) -> Result<Duration, ConfigError> {
     parse_in_range(variable, raw, 1..=max, "seconds").map(Duration::from_secs)
 }
 
-pub(super) fn parse_lifetime(
-    variable: &'static str,
-    raw: &str,
-    max: Lifetime,
-) -> Result<Lifetime, ConfigError> {
-    let seconds = parse_in_range(
-        variable,
-        raw,
-        Lifetime::MIN.seconds()..=Lifetime::MAX.seconds(),
-        "seconds",
-    )?;
-    Lifetime::within(seconds.into(), max)
-        .map_err(|e| ConfigError::new(variable, format!("{e} (SIGNER_MAX_TTL)")))
+pub(super) fn parse_lifetime(variable: &'static str, raw: &str, max: Lifetime) -> Result<Lifetime, ConfigError> {
+    let seconds = parse_in_range(variable, raw, Lifetime::MIN.seconds()..=Lifetime::MAX.seconds(), "seconds")?;
+    Lifetime::within(seconds.into(), max).map_err(|e| ConfigError::new(variable, format!("{e} (SIGNER_MAX_TTL)")))
 }
 
 /// Only `MAJOR.MINOR.PATCH`: the version is put into script URLs on the page.
@@ -240,26 +179,18 @@ pub(super) fn parse_sdk_version(raw: &str) -> Result<String, ConfigError> {
     let raw = raw.trim();
     let parts: Vec<&str> = raw.split('.').collect();
     let valid = parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
+        && parts.iter().all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
     if valid {
         Ok(raw.to_owned())
     } else {
-        Err(ConfigError::new(
-            "SIGNER_WEB_SDK_VERSION",
-            format!("must be a version such as 6.2.0, got {raw:?}"),
-        ))
+        Err(ConfigError::new("SIGNER_WEB_SDK_VERSION", format!("must be a version such as 6.2.0, got {raw:?}")))
     }
 }
 
 /// A CSP `frame-ancestors` source list: it goes into a header, so only one directive's worth.
 pub(super) fn parse_frame_ancestors(raw: &str) -> Result<String, ConfigError> {
     let raw = raw.trim();
-    let valid = !raw.is_empty()
-        && raw
-            .bytes()
-            .all(|b| (b.is_ascii_graphic() || b == b' ') && b != b';' && b != b',');
+    let valid = !raw.is_empty() && raw.bytes().all(|b| (b.is_ascii_graphic() || b == b' ') && b != b';' && b != b',');
     if valid {
         Ok(raw.to_owned())
     } else {

@@ -28,16 +28,13 @@ class FormProblem extends Error {
   }
 }
 
-/** An SDK step that took too long: reported like an SDK error, but named so it reads well. */
-class StepTimeout extends Error {}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function withTimeout(promise, ms, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
     timer = setTimeout(
-      () => reject(new StepTimeout(`Zoom did not respond within ${ms / 1000} s while ${what}.`)),
+      () => reject(new Error(`Zoom did not respond within ${ms / 1000} s while ${what}.`)),
       ms,
     );
   });

@@ -44,21 +44,15 @@ impl JoinPage {
     /// `sdk_version` must already be validated as `MAJOR.MINOR.PATCH` (it lands in an attribute).
     pub fn new(sdk_version: &str, demo: bool) -> Self {
         debug_assert!(sdk_version.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-        let html = INDEX_HTML
-            .replace("__SDK_VERSION__", sdk_version)
-            .replace("__DEMO__", if demo { "true" } else { "false" });
-        Self {
-            html: Bytes::from(html),
-            csp: HeaderValue::from_static(""),
-        }
-        .with_frame_ancestors("'self'")
+        let html =
+            INDEX_HTML.replace("__SDK_VERSION__", sdk_version).replace("__DEMO__", if demo { "true" } else { "false" });
+        Self { html: Bytes::from(html), csp: HeaderValue::from_static("") }.with_frame_ancestors("'self'")
     }
 
     /// Who may frame the page (`SIGNER_FRAME_ANCESTORS`, already validated as a source list).
     pub fn with_frame_ancestors(mut self, sources: &str) -> Self {
         let policy = format!("{CONTENT_SECURITY_POLICY_BASE}; frame-ancestors {sources}");
-        self.csp =
-            HeaderValue::from_str(&policy).expect("a validated source list is a valid header");
+        self.csp = HeaderValue::from_str(&policy).expect("a validated source list is a valid header");
         self
     }
 
@@ -70,10 +64,7 @@ impl JoinPage {
 pub async fn index(State(state): State<AppState>) -> Response {
     // no-cache, not no-store: the page holds nothing secret, but a new release must show at once.
     let headers = [
-        (
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        ),
+        (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
         (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         (CONTENT_SECURITY_POLICY, state.page.csp.clone()),
     ];
@@ -81,23 +72,9 @@ pub async fn index(State(state): State<AppState>) -> Response {
 }
 
 pub async fn script() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        JOIN_JS,
-    )
-        .into_response()
+    ([(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "no-cache")], JOIN_JS).into_response()
 }
 
 pub async fn stylesheet() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "no-cache"),
-        ],
-        JOIN_CSS,
-    )
-        .into_response()
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "no-cache")], JOIN_CSS).into_response()
 }

@@ -20,12 +20,7 @@ impl Signer {
         payload.push_str(",\"sdkKey\":");
         payload.push_str(&self.sdk_key_json);
         if let Some(target) = &claims.meeting {
-            let _ = write!(
-                payload,
-                ",\"mn\":\"{}\",\"role\":{}",
-                target.number,
-                target.role.as_number()
-            );
+            let _ = write!(payload, ",\"mn\":\"{}\",\"role\":{}", target.number, target.role.as_number());
         }
         let _ = write!(payload, ",\"iat\":{iat},\"exp\":{exp},\"tokenExp\":{exp}");
         if let Some(mode) = claims.video_webrtc_mode {
@@ -40,19 +35,14 @@ impl Signer {
         let mac = self.mac(token.as_bytes());
         token.push('.');
         b64url(&mac, &mut token);
-        Signature {
-            value: token,
-            expires_at: exp,
-        }
+        Signature { value: token, expires_at: exp }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signature::{
-        Clock, FixedClock, Format, Lifetime, MeetingNumber, MeetingTarget, Role,
-    };
+    use crate::signature::{Clock, FixedClock, Format, Lifetime, MeetingNumber, MeetingTarget, Role};
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use hmac::Mac;
@@ -68,13 +58,7 @@ mod tests {
     }
 
     fn web_claims(mn: &str, role: Role) -> Claims {
-        Claims {
-            meeting: Some(MeetingTarget {
-                number: MeetingNumber::parse(mn).unwrap(),
-                role,
-            }),
-            ..Claims::default()
-        }
+        Claims { meeting: Some(MeetingTarget { number: MeetingNumber::parse(mn).unwrap(), role }), ..Claims::default() }
     }
 
     /// Checks the HMAC with `secret` and returns the decoded payload.
@@ -84,8 +68,7 @@ mod tests {
         assert_eq!(header, HEADER_B64);
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(signed.as_bytes());
-        mac.verify_slice(&URL_SAFE_NO_PAD.decode(mac_b64).unwrap())
-            .expect("HMAC verifies");
+        mac.verify_slice(&URL_SAFE_NO_PAD.decode(mac_b64).unwrap()).expect("HMAC verifies");
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
     }
 
@@ -93,9 +76,7 @@ mod tests {
     fn reproduces_the_published_vector_byte_for_byte() {
         // The vector's iat is 1700000000, so "now" is 30 s later with the default backdate.
         let now = FixedClock::at_unix_seconds(1_700_000_030).now();
-        let signature = signer("abc123", "secret")
-            .sign(&web_claims("123456789", Role::Participant), now)
-            .unwrap();
+        let signature = signer("abc123", "secret").sign(&web_claims("123456789", Role::Participant), now).unwrap();
         assert_eq!(signature.expose(), PUBLISHED_VECTOR);
         assert_eq!(signature.expires_at, 1_700_007_200);
     }
@@ -103,10 +84,7 @@ mod tests {
     #[test]
     fn native_sdk_token_has_no_meeting_or_role() {
         let now = FixedClock::at_unix_seconds(1_700_000_000).now();
-        let token = signer("abc123", "secret")
-            .with_backdate(0)
-            .sign(&Claims::default(), now)
-            .unwrap();
+        let token = signer("abc123", "secret").with_backdate(0).sign(&Claims::default(), now).unwrap();
         let claims = verify(token.expose(), "secret");
         assert_eq!(
             claims,

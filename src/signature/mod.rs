@@ -8,13 +8,8 @@ mod legacy;
 mod types;
 mod video;
 
-pub use types::{
-    Claims, Lifetime, LifetimeError, MeetingNumber, MeetingNumberError, MeetingTarget, Role,
-    RoleError,
-};
-pub use video::{
-    GEO_REGIONS, SessionName, VideoClaimError, VideoClaims, geo_region, session_key, user_identity,
-};
+pub use types::{Claims, Lifetime, LifetimeError, MeetingNumber, MeetingNumberError, MeetingTarget, Role, RoleError};
+pub use video::{GEO_REGIONS, SessionName, VideoClaimError, VideoClaims, geo_region, session_key, user_identity};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -69,13 +64,9 @@ pub enum Format {
 /// Why a signature could not be made from a request that was otherwise well formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
-    #[error(
-        "the legacy signature format needs a meeting number and a role (native-SDK tokens exist only as JWTs)"
-    )]
+    #[error("the legacy signature format needs a meeting number and a role (native-SDK tokens exist only as JWTs)")]
     LegacyNeedsMeeting,
-    #[error(
-        "the legacy signature format has no {0} (Zoom accepts a legacy signature for about 24 hours)"
-    )]
+    #[error("the legacy signature format has no {0} (Zoom accepts a legacy signature for about 24 hours)")]
     LegacyUnsupported(&'static str),
 }
 
@@ -99,10 +90,7 @@ impl Signature {
 
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Signature")
-            .field("value", &"[REDACTED]")
-            .field("expires_at", &self.expires_at)
-            .finish()
+        f.debug_struct("Signature").field("value", &"[REDACTED]").field("expires_at", &self.expires_at).finish()
     }
 }
 
@@ -138,8 +126,8 @@ impl Signer {
     pub const DEFAULT_LIFETIME: Lifetime = Lifetime::TWO_HOURS;
 
     pub fn new(sdk_key: String, secret: SecretString, format: Format) -> Self {
-        let keyed_mac = HmacSha256::new_from_slice(secret.expose_secret().as_bytes())
-            .expect("HMAC accepts keys of any length");
+        let keyed_mac =
+            HmacSha256::new_from_slice(secret.expose_secret().as_bytes()).expect("HMAC accepts keys of any length");
         let sdk_key_json = serde_json::to_string(&sdk_key).expect("a string always serialises");
         Self {
             sdk_key,
@@ -182,10 +170,7 @@ impl Signer {
         match self.format {
             Format::Jwt => Ok(self.meeting_jwt(claims, now)),
             Format::Legacy => {
-                let target = claims
-                    .meeting
-                    .as_ref()
-                    .ok_or(SignError::LegacyNeedsMeeting)?;
+                let target = claims.meeting.as_ref().ok_or(SignError::LegacyNeedsMeeting)?;
                 if claims.lifetime.is_some() {
                     return Err(SignError::LegacyUnsupported("expirationSeconds"));
                 }
@@ -214,8 +199,7 @@ fn unix_seconds(time: SystemTime) -> u64 {
 }
 
 fn unix_millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn b64url(bytes: &[u8], out: &mut String) {

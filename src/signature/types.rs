@@ -92,11 +92,7 @@ impl Lifetime {
         let (min, max) = (Self::MIN.0, max.0);
         match u64::try_from(seconds) {
             Ok(s) if (min..=max).contains(&s) => Ok(Self(s)),
-            _ => Err(LifetimeError {
-                min,
-                max,
-                got: seconds,
-            }),
+            _ => Err(LifetimeError { min, max, got: seconds }),
         }
     }
 
@@ -132,42 +128,24 @@ mod tests {
 
     #[test]
     fn meeting_numbers_drop_spaces_and_hyphens() {
-        assert_eq!(
-            MeetingNumber::parse("123 456-789").unwrap().as_str(),
-            "123456789"
-        );
+        assert_eq!(MeetingNumber::parse("123 456-789").unwrap().as_str(), "123456789");
         assert_eq!(MeetingNumber::parse("1").unwrap().as_str(), "1");
-        assert_eq!(
-            MeetingNumber::parse("123456789012").unwrap().as_str(),
-            "123456789012"
-        );
+        assert_eq!(MeetingNumber::parse("123456789012").unwrap().as_str(), "123456789012");
     }
 
     #[test]
     fn meeting_numbers_refuse_what_zoom_would() {
         assert_eq!(MeetingNumber::parse(" - "), Err(MeetingNumberError::Empty));
-        assert_eq!(
-            MeetingNumber::parse("1234567890123"),
-            Err(MeetingNumberError::TooLong(13))
-        );
-        assert_eq!(
-            MeetingNumber::parse("12a"),
-            Err(MeetingNumberError::NotDigits)
-        );
-        assert_eq!(
-            MeetingNumber::parse("١٢٣"),
-            Err(MeetingNumberError::NotDigits)
-        );
+        assert_eq!(MeetingNumber::parse("1234567890123"), Err(MeetingNumberError::TooLong(13)));
+        assert_eq!(MeetingNumber::parse("12a"), Err(MeetingNumberError::NotDigits));
+        assert_eq!(MeetingNumber::parse("١٢٣"), Err(MeetingNumberError::NotDigits));
     }
 
     #[test]
     fn roles_are_zero_or_one() {
         assert_eq!(Role::from_number(0), Ok(Role::Participant));
         assert_eq!(Role::from_number(1), Ok(Role::Host));
-        assert_eq!(
-            Role::from_number(2).unwrap_err().to_string(),
-            "must be 0 (participant) or 1 (host), got 2"
-        );
+        assert_eq!(Role::from_number(2).unwrap_err().to_string(), "must be 0 (participant) or 1 (host), got 2");
     }
 
     #[test]
@@ -178,9 +156,6 @@ mod tests {
         assert!(Lifetime::new(172_801).is_err());
         assert!(Lifetime::new(-1).is_err());
         let max = Lifetime::new(7200).unwrap();
-        assert_eq!(
-            Lifetime::within(7201, max).unwrap_err().to_string(),
-            "must be from 1800 to 7200 seconds, got 7201"
-        );
+        assert_eq!(Lifetime::within(7201, max).unwrap_err().to_string(), "must be from 1800 to 7200 seconds, got 7201");
     }
 }

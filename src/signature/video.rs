@@ -6,9 +6,7 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 
 /// Regions a session's media may be routed through (`geo_regions`).
-pub const GEO_REGIONS: [&str; 12] = [
-    "AU", "BR", "CA", "CN", "DE", "HK", "IN", "JP", "MX", "NL", "SG", "US",
-];
+pub const GEO_REGIONS: [&str; 12] = ["AU", "BR", "CA", "CN", "DE", "HK", "IN", "JP", "MX", "NL", "SG", "US"];
 
 /// A Video SDK session name: 1 to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -24,11 +22,7 @@ pub enum VideoClaimError {
 
 fn bounded(text: &str, max: usize) -> Result<String, VideoClaimError> {
     let got = text.chars().count();
-    if (1..=max).contains(&got) {
-        Ok(text.to_owned())
-    } else {
-        Err(VideoClaimError::Length { max, got })
-    }
+    if (1..=max).contains(&got) { Ok(text.to_owned()) } else { Err(VideoClaimError::Length { max, got }) }
 }
 
 impl SessionName {
@@ -56,11 +50,7 @@ pub fn user_identity(text: &str) -> Result<String, VideoClaimError> {
 /// One `geo_regions` entry, upper-cased.
 pub fn geo_region(text: &str) -> Result<&'static str, VideoClaimError> {
     let upper = text.trim().to_ascii_uppercase();
-    GEO_REGIONS
-        .iter()
-        .find(|r| **r == upper)
-        .copied()
-        .ok_or_else(|| VideoClaimError::UnknownRegion(text.to_owned()))
+    GEO_REGIONS.iter().find(|r| **r == upper).copied().ok_or_else(|| VideoClaimError::UnknownRegion(text.to_owned()))
 }
 
 /// What a caller asks a Video SDK token for. Optional claims are written only when given.
@@ -120,11 +110,7 @@ impl Signer {
             let _ = write!(payload, ",\"user_identity\":{}", json_string(identity));
         }
         if !claims.geo_regions.is_empty() {
-            let _ = write!(
-                payload,
-                ",\"geo_regions\":\"{}\"",
-                claims.geo_regions.join(",")
-            );
+            let _ = write!(payload, ",\"geo_regions\":\"{}\"", claims.geo_regions.join(","));
         }
         let flags = [
             ("cloud_recording_option", claims.cloud_recording_option),
@@ -146,10 +132,7 @@ impl Signer {
         let mac = self.mac(token.as_bytes());
         token.push('.');
         b64url(&mac, &mut token);
-        Signature {
-            value: token,
-            expires_at: exp,
-        }
+        Signature { value: token, expires_at: exp }
     }
 }
 
@@ -165,12 +148,7 @@ mod tests {
     const MINIMAL_VECTOR: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhcHBfa2V5IjoidmlkZW8ta2V5IiwidHBjIjoic3RhbmR1cCIsInJvbGVfdHlwZSI6MCwidmVyc2lvbiI6MSwiaWF0IjoxNzAwMDAwMDAwLCJleHAiOjE3MDAwMDcyMDB9.o24C4NvqJvbNqU-1Br-0w5fgQRnaZK_EynjGqfv9o0w";
 
     fn signer() -> Signer {
-        Signer::new(
-            "video-key".into(),
-            SecretString::from("video-secret"),
-            Format::Jwt,
-        )
-        .with_backdate(0)
+        Signer::new("video-key".into(), SecretString::from("video-secret"), Format::Jwt).with_backdate(0)
     }
 
     fn at(seconds: u64) -> SystemTime {
@@ -197,19 +175,13 @@ mod tests {
             audio_webrtc_mode: Some(false),
             ..VideoClaims::new(SessionName::parse("Team \"standup\"").unwrap(), Role::Host)
         };
-        assert_eq!(
-            signer().video_jwt(&claims, at(1_700_000_000)).expose(),
-            FULL_VECTOR
-        );
+        assert_eq!(signer().video_jwt(&claims, at(1_700_000_000)).expose(), FULL_VECTOR);
     }
 
     #[test]
     fn limits_are_those_zoom_documents() {
         assert!(SessionName::parse(&"x".repeat(200)).is_ok());
-        assert_eq!(
-            SessionName::parse(&"x".repeat(201)),
-            Err(VideoClaimError::Length { max: 200, got: 201 })
-        );
+        assert_eq!(SessionName::parse(&"x".repeat(201)), Err(VideoClaimError::Length { max: 200, got: 201 }));
         assert!(SessionName::parse("").is_err());
         assert!(session_key(&"k".repeat(37)).is_err());
         assert!(user_identity(&"u".repeat(36)).is_err());

@@ -250,8 +250,13 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
   await page.getByLabel('Your name').fill('Grace Hopper');
   await screenshot(page, 'form');
 
+  const signatureRequests = [];
+  page.on('request', (r) => {
+    if (r.url() === signatureUrl()) signatureRequests.push(r.method());
+  });
   const reply = waitForSignatureReply(page);
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  // Twice, as an impatient person would: one attempt, one SDK load.
+  await page.getByRole('button', { name: 'Join', exact: true }).dblclick();
 
   const response = await reply;
   assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
@@ -264,6 +269,11 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
     `page errors: ${seen.pageErrors.map((e) => e.message).join('; ')}`);
   const form = new URLSearchParams(wcInfo);
   assert.equal(form.get('meetingNumber'), '123456789');
+  assert.equal(form.get('userName'), 'Grace Hopper');
+  assert.equal(form.get('passWord'), 's3cret');
+  assert.equal(form.get('apiKey'), KEY);
+  assert.equal(form.get('signatureType'), 'sdk');
+  assert.equal(form.get('cv'), SDK_VERSION);
   assert.equal(form.get('signature'), signed.signature, 'the SDK sent the signature the service issued');
   const claims = verifyJwt(form.get('signature'), SECRET);
   assert.equal(claims.mn, '123456789');
@@ -285,9 +295,16 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
   assert.ok(onTop, '#join-error is covered by something else');
   await screenshot(page, 'error');
 
+  assert.deepEqual(signatureRequests, ['POST'], 'one signature request for a double click');
+  const bundleLoads = seen.zoom.filter((r) => r.endsWith(`/zoom-meeting-${SDK_VERSION}.min.js`));
+  assert.equal(bundleLoads.length, 1, 'the SDK bundle is loaded once');
+  assert.equal(seen.wcInfo.length, 1, 'one join attempt');
   assert.deepEqual(seen.missing, [], 'SDK files the npm package lacks');
   assert.deepEqual(ownErrors(seen), [], 'errors from the page\'s own script');
+  // Not failures (the SDK's own noise), but worth seeing when something changes.
   if (seen.aborted.length) t.diagnostic(`aborted (would have left the machine): ${seen.aborted.join(', ')}`);
+  for (const e of seen.pageErrors) t.diagnostic(`SDK pageerror: ${e.message}`);
+  for (const c of seen.consoleErrors) t.diagnostic(`SDK console.error: ${c.text.slice(0, 300)}`);
 });
 
 test('a bad meeting number shows the service\'s reason at the field and never contacts Zoom', { timeout: TEST_TIMEOUT_MS }, async (t) => {

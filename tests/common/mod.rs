@@ -29,21 +29,11 @@ pub fn signer(format: Format) -> Signer {
 
 /// Default options but a fixed clock and no rate limit (tests send many requests from one client).
 pub fn options() -> Options {
-    Options {
-        clock: Box::new(FixedClock::at_unix_seconds(NOW)),
-        rate_limit: None,
-        ..Options::default()
-    }
+    Options { clock: Box::new(FixedClock::at_unix_seconds(NOW)), rate_limit: None, ..Options::default() }
 }
 
 pub fn state_with(format: Format, max_lifetime: Lifetime) -> AppState {
-    AppState::new(
-        signer(format),
-        Options {
-            max_lifetime,
-            ..options()
-        },
-    )
+    AppState::new(signer(format), Options { max_lifetime, ..options() })
 }
 
 pub fn state() -> AppState {
@@ -56,17 +46,12 @@ pub fn verify_jwt(token: &str, secret: &str) -> Result<Value, String> {
     let (header, payload) = signed.split_once('.').ok_or("not a JWT")?;
     let header = URL_SAFE_NO_PAD.decode(header).map_err(|e| e.to_string())?;
     if header != br#"{"alg":"HS256","typ":"JWT"}"# {
-        return Err(format!(
-            "unexpected header {}",
-            String::from_utf8_lossy(&header)
-        ));
+        return Err(format!("unexpected header {}", String::from_utf8_lossy(&header)));
     }
     let mut expected = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     expected.update(signed.as_bytes());
     let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|e| e.to_string())?;
-    expected
-        .verify_slice(&mac)
-        .map_err(|_| "HMAC does not verify".to_owned())?;
+    expected.verify_slice(&mac).map_err(|_| "HMAC does not verify".to_owned())?;
     let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|e| e.to_string())?;
     serde_json::from_slice(&payload).map_err(|e| e.to_string())
 }
@@ -105,12 +90,7 @@ impl Reply {
             .as_array()
             .unwrap_or_else(|| panic!("no errors array in {body}"))
             .iter()
-            .map(|e| {
-                (
-                    e["property"].as_str().unwrap().to_owned(),
-                    e["reason"].as_str().unwrap().to_owned(),
-                )
-            })
+            .map(|e| (e["property"].as_str().unwrap().to_owned(), e["reason"].as_str().unwrap().to_owned()))
             .collect()
     }
 }
@@ -119,23 +99,10 @@ pub async fn send_to(state: zoom_signer::AppState, request: Request<Body>) -> Re
     let response = app(state).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
 }
 
 pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(body.into())
-        .unwrap()
+    Request::post(path).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
 }

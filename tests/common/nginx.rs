@@ -22,17 +22,12 @@ impl Nginx {
 
     /// Proxies `/zoom/` on a free loopback port to `upstream`.
     pub fn start(upstream: SocketAddr) -> Self {
-        let snippet = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/zoom-signer.conf"),
-        )
-        .unwrap()
-        .replace("127.0.0.1:4000", &upstream.to_string());
+        let snippet =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/zoom-signer.conf"))
+                .unwrap()
+                .replace("127.0.0.1:4000", &upstream.to_string());
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let root = dir.path().display();
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
@@ -61,11 +56,7 @@ impl Nginx {
             if let Ok(Some(status)) = nginx.child.try_wait() {
                 panic!("nginx exited ({status}): {}", nginx.error_log());
             }
-            assert!(
-                Instant::now() < deadline,
-                "nginx did not listen: {}",
-                nginx.error_log()
-            );
+            assert!(Instant::now() < deadline, "nginx did not listen: {}", nginx.error_log());
             std::thread::sleep(Duration::from_millis(20));
         }
         nginx

@@ -24,12 +24,7 @@ pub struct Running {
 impl Running {
     /// Starts `command` with `PORT=0` and waits for its "listening on" line.
     pub fn start(command: &mut Command) -> Self {
-        let mut child = command
-            .env("PORT", "0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = command.env("PORT", "0").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         for stream in [
             Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -44,18 +39,12 @@ impl Running {
                 }
             });
         }
-        let mut running = Self {
-            child,
-            addr: "0.0.0.0:0".parse().unwrap(),
-            log,
-        };
+        let mut running = Self { child, addr: "0.0.0.0:0".parse().unwrap(), log };
         let line = running.wait_for_log("listening on http://", Duration::from_secs(20));
         let line = line.unwrap_or_else(|| panic!("no listening line:\n{}", running.log()));
         // Text or JSON logs: the address runs until the first character an address cannot hold.
         let rest = line.split("listening on http://").nth(1).unwrap();
-        let end = rest
-            .find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c)))
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| !(c.is_ascii_hexdigit() || ".:[]".contains(c))).unwrap_or(rest.len());
         running.addr = rest[..end].parse().unwrap();
         running
     }
@@ -107,10 +96,7 @@ impl Running {
     pub fn stop(self) -> String {
         self.signal(rustix::process::Signal::TERM);
         let (status, _, log) = self.wait(Duration::from_secs(15));
-        assert!(
-            status.is_some_and(|s| s.success()),
-            "SIGTERM should stop it cleanly ({status:?}):\n{log}"
-        );
+        assert!(status.is_some_and(|s| s.success()), "SIGTERM should stop it cleanly ({status:?}):\n{log}");
         log
     }
 }
