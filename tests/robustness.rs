@@ -72,7 +72,7 @@ fn guarded_state() -> AppState {
     let host = [SecretString::from("host-token-aaaaaaaaaaaaaaaaaaaa")];
     let policy = AccessPolicy { host_tokens: TokenSet::new(&host), ..AccessPolicy::default() };
     let origins = AllowedOrigins::parse("https://www.example.com").unwrap();
-    AppState::new(Secrets { signer: signer(Format::Jwt), policy }, Options { origins, ..options() })
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, Options { origins, ..options() })
 }
 
 proptest! {

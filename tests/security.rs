@@ -28,7 +28,7 @@ fn state(options: Options) -> AppState {
 }
 
 fn with_policy(policy: AccessPolicy) -> AppState {
-    AppState::new(Secrets { signer: signer(Format::Jwt), policy }, options())
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, options())
 }
 
 fn sign_request(role: u8, bearer: Option<&str>) -> Request<Body> {
