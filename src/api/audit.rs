@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// What the handler learnt of the request, for the audit line.
@@ -33,6 +33,16 @@ impl AuditFacts {
             self.role = Some(target.role);
         }
     }
+}
+
+/// Answers with `issue`'s result, carrying what it learnt for the audit line.
+pub async fn with_facts<T: IntoResponse>(
+    issue: impl AsyncFnOnce(&mut AuditFacts) -> Result<T, crate::api::error::ApiError>,
+) -> Response {
+    let mut facts = AuditFacts::default();
+    let mut response = issue(&mut facts).await.into_response();
+    response.extensions_mut().insert(facts);
+    response
 }
 
 /// Outermost layer of the signing routes: decides who the client is (for the rate limit, too)

@@ -1,7 +1,7 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
 use crate::access::policy::Caller;
-use crate::api::audit::AuditFacts;
+use crate::api::audit::{self, AuditFacts};
 use crate::api::error::{ApiError, BODY};
 use crate::api::request;
 use crate::signature::{Format, SignError};
@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -33,10 +33,7 @@ pub struct SignatureReply {
 }
 
 pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let mut facts = AuditFacts::default();
-    let mut response = issue(&state, &headers, body, &mut facts).await.into_response();
-    response.extensions_mut().insert(facts);
-    response
+    audit::with_facts(async |facts| issue(&state, &headers, body, facts).await).await
 }
 
 async fn issue(

@@ -1,6 +1,6 @@
 //! `POST /video-signature`: Video SDK tokens, enabled by `ZOOM_VIDEO_SDK_KEY` and `_SECRET`.
 
-use crate::api::audit::AuditFacts;
+use crate::api::audit::{self, AuditFacts};
 use crate::api::error::{ApiError, Problem};
 use crate::api::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields, text};
 use crate::api::sign::Authenticated;
@@ -10,7 +10,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -37,10 +37,7 @@ pub struct VideoSignatureReply {
 }
 
 pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let mut facts = AuditFacts::default();
-    let mut response = issue(&state, &headers, body, &mut facts).await.into_response();
-    response.extensions_mut().insert(facts);
-    response
+    audit::with_facts(async |facts| issue(&state, &headers, body, facts).await).await
 }
 
 async fn issue(

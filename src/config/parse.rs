@@ -93,31 +93,29 @@ pub(super) fn parse_tokens(variable: &'static str, list: &str) -> Result<Vec<Sec
     Ok(tokens)
 }
 
+/// A comma list of `what`s, each parsed by `parse`; empty items are skipped, none at all is an error.
+fn parse_set<T: Eq + std::hash::Hash, E: std::fmt::Display>(
+    variable: &'static str,
+    list: &str,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<HashSet<T>, ConfigError> {
+    let mut set = HashSet::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        set.insert(parse(item).map_err(|e| ConfigError::new(variable, format!("has {item:?}, which {e}")))?);
+    }
+    if set.is_empty() {
+        return Err(ConfigError::new(variable, format!("lists no {what}; give at least one, or unset it")));
+    }
+    Ok(set)
+}
+
 pub(super) fn parse_meetings(list: &str) -> Result<HashSet<MeetingNumber>, ConfigError> {
-    let variable = "SIGNER_ALLOWED_MEETINGS";
-    let mut meetings = HashSet::new();
-    for item in list.split(',').filter(|s| !s.trim().is_empty()) {
-        let number = MeetingNumber::parse(item)
-            .map_err(|e| ConfigError::new(variable, format!("has {:?}, which {e}", item.trim())))?;
-        meetings.insert(number);
-    }
-    if meetings.is_empty() {
-        return Err(ConfigError::new(variable, "lists no meeting; give at least one, or unset it"));
-    }
-    Ok(meetings)
+    parse_set("SIGNER_ALLOWED_MEETINGS", list, "meeting", MeetingNumber::parse)
 }
 
 pub(super) fn parse_sessions(list: &str) -> Result<HashSet<SessionName>, ConfigError> {
-    let variable = "SIGNER_ALLOWED_SESSIONS";
-    let mut sessions = HashSet::new();
-    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let name = SessionName::parse(item).map_err(|e| ConfigError::new(variable, format!("has a name that {e}")))?;
-        sessions.insert(name);
-    }
-    if sessions.is_empty() {
-        return Err(ConfigError::new(variable, "lists no session; give at least one, or unset it"));
-    }
-    Ok(sessions)
+    parse_set("SIGNER_ALLOWED_SESSIONS", list, "session", SessionName::parse)
 }
 
 pub(super) fn parse_origins(list: &str) -> Result<AllowedOrigins, ConfigError> {

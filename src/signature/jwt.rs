@@ -8,6 +8,18 @@ use std::time::SystemTime;
 pub(super) const HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 impl Signer {
+    /// `header.payload.mac`, base64url without padding: the JWS compact form of HS256.
+    pub(super) fn seal_jwt(&self, payload: &str, expires_at: u64) -> Signature {
+        let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
+        token.push_str(HEADER_B64);
+        token.push('.');
+        b64url(payload.as_bytes(), &mut token);
+        let mac = self.mac(token.as_bytes());
+        token.push('.');
+        b64url(&mac, &mut token);
+        Signature { value: token, expires_at }
+    }
+
     pub(super) fn meeting_jwt(&self, claims: &Claims, now: SystemTime) -> Signature {
         let iat = self.issued_at(now);
         let exp = iat + claims.lifetime.unwrap_or(self.default_lifetime).seconds();
@@ -28,14 +40,7 @@ impl Signer {
         }
         payload.push('}');
 
-        let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
-        token.push_str(HEADER_B64);
-        token.push('.');
-        b64url(payload.as_bytes(), &mut token);
-        let mac = self.mac(token.as_bytes());
-        token.push('.');
-        b64url(&mac, &mut token);
-        Signature { value: token, expires_at: exp }
+        self.seal_jwt(&payload, exp)
     }
 }
 

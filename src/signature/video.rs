@@ -1,7 +1,7 @@
 //! The Video SDK JWT (sessions, not meetings), with the claim names and order of Zoom's Video SDK
 //! auth sample.
 
-use super::{Lifetime, Role, Signature, Signer, b64url, jwt::HEADER_B64};
+use super::{Lifetime, Role, Signature, Signer};
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
@@ -125,14 +125,7 @@ impl Signer {
         }
         payload.push('}');
 
-        let mut token = String::with_capacity(HEADER_B64.len() + payload.len() * 4 / 3 + 48);
-        token.push_str(HEADER_B64);
-        token.push('.');
-        b64url(payload.as_bytes(), &mut token);
-        let mac = self.mac(token.as_bytes());
-        token.push('.');
-        b64url(&mac, &mut token);
-        Signature { value: token, expires_at: exp }
+        self.seal_jwt(&payload, exp)
     }
 }
 
