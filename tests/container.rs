@@ -95,6 +95,16 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
         std::thread::sleep(Duration::from_millis(20));
     }
 
+    // Non-dumpable (PR_SET_DUMPABLE 0): the kernel then gives the process's /proc files to root,
+    // although the process itself runs as 65532, so other processes of that user cannot read
+    // its memory or environment.
+    let proc_dir = PathBuf::from(format!("/proc/{}", service.id()));
+    let status = std::fs::read_to_string(proc_dir.join("status")).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(uid_line.split_whitespace().nth(1) == Some("65532"), "runs as {uid_line}");
+    let environ_owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(proc_dir.join("environ")).unwrap());
+    assert_eq!(environ_owner, 0, "the process is dumpable: its /proc files belong to its own user");
+
     let mut healthcheck = Command::new(&binary);
     as_in_the_image(&mut healthcheck);
     let healthcheck = healthcheck.arg("healthcheck").output().unwrap();
