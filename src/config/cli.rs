@@ -22,13 +22,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Meeting SDK key (Client ID) of your Zoom Meeting SDK app.
-    #[arg(
-        long = "sdk-key",
-        env = "ZOOM_MEETING_SDK_KEY",
-        hide_env_values = true,
-        value_name = "KEY",
-        hide_env_values = true
-    )]
+    #[arg(long = "sdk-key", env = "ZOOM_MEETING_SDK_KEY", hide_env_values = true, value_name = "KEY")]
     pub sdk_key: Option<String>,
 
     /// File holding the Meeting SDK key (Docker/Kubernetes secrets); one trailing newline is trimmed.
@@ -37,13 +31,7 @@ pub struct Cli {
 
     /// Meeting SDK secret (Client Secret). Prefer the environment or the _FILE form over this flag:
     /// other users of the machine can read a process's arguments.
-    #[arg(
-        long = "sdk-secret",
-        env = "ZOOM_MEETING_SDK_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long = "sdk-secret", env = "ZOOM_MEETING_SDK_SECRET", hide_env_values = true, value_name = "SECRET")]
     pub sdk_secret: Option<SecretString>,
 
     /// File holding the Meeting SDK secret; one trailing newline is trimmed.

@@ -263,7 +263,13 @@ fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
 
 /// The credentials `inspect` and `sign` may use: whatever is configured, nothing required.
 pub fn command_keys(cli: &Cli) -> Result<crate::commands::Keys, ConfigError> {
-    Ok(crate::commands::Keys { meeting: meeting_pair(cli)?, video: video_pair(cli)? })
+    let max_ttl = parse_lifetime("SIGNER_MAX_TTL", &cli.max_ttl, Lifetime::MAX)?;
+    Ok(crate::commands::Keys {
+        meeting: meeting_pair(cli)?,
+        video: video_pair(cli)?,
+        backdate_seconds: parse_in_range("SIGNER_BACKDATE", &cli.backdate, 0..=MAX_BACKDATE_SECONDS, "seconds")?,
+        default_lifetime: parse_lifetime("SIGNER_TTL", &cli.ttl, max_ttl)?,
+    })
 }
 
 /// A secret as plain text, only for as long as it takes to validate it.
