@@ -202,3 +202,18 @@ fn demo_mode_needs_no_credentials_and_warns_loudly() {
     });
     assert!(log.contains("DEMO MODE") && log.contains("REJECT"), "{log}");
 }
+
+#[test]
+fn the_example_configuration_starts_the_service_once_credentials_are_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".env.example");
+    std::fs::copy(example, dir.path().join(".env")).unwrap();
+    // The real environment wins over the example's empty credentials (and its PORT).
+    let mut command = signer_in(dir.path());
+    command.env("ZOOM_MEETING_SDK_KEY", "key").env("ZOOM_MEETING_SDK_SECRET", CANARY);
+    let running = Running::start(&mut command);
+    let page = common::raw_http(running.addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(page.to_ascii_lowercase().contains("frame-ancestors 'self'"), "{page}");
+    let log = running.stop();
+    assert!(!log.contains(CANARY));
+}

@@ -339,6 +339,7 @@ mod tests {
             (&["--backdate", "601"], "SIGNER_BACKDATE"),
             (&["--web-sdk-version", "6.2.0\"><script>"], "SIGNER_WEB_SDK_VERSION"),
             (&["--log-format", "xml"], "SIGNER_LOG_FORMAT"),
+            (&["--frame-ancestors", "self"], "SIGNER_FRAME_ANCESTORS"),
         ];
         for (args, variable) in cases {
             let error = with_credentials(args).unwrap_err();

@@ -188,6 +188,15 @@ pub(super) fn parse_sdk_version(raw: &str) -> Result<String, ConfigError> {
 /// A CSP `frame-ancestors` source list: it goes into a header, so only one directive's worth.
 pub(super) fn parse_frame_ancestors(raw: &str) -> Result<String, ConfigError> {
     let raw = raw.trim();
+    // `self` without its quotes is a host named "self": a shell or .env ate the quotes.
+    if let Some(bare) = raw.split_whitespace().find(|s| matches!(*s, "self" | "none")) {
+        return Err(ConfigError::new(
+            "SIGNER_FRAME_ANCESTORS",
+            format!(
+                "has {bare} without its single quotes; write '{bare}' (in .env: SIGNER_FRAME_ANCESTORS=\"'{bare}'\")"
+            ),
+        ));
+    }
     let valid = !raw.is_empty() && raw.bytes().all(|b| (b.is_ascii_graphic() || b == b' ') && b != b';' && b != b',');
     if valid {
         Ok(raw.to_owned())
