@@ -32,10 +32,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn app(state: AppState) -> Router {
     Router::new()
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", get(page::index).merge(signing(&state, post(api::sign::create))))
-        .route("/signature", signing(&state, post(api::sign::create)))
-        .route("/video-signature", signing(&state, post(api::video::create)))
+        .route("/", get(page::index).merge(signing(&state, post(api::sign::create), "GET, HEAD, OPTIONS, POST")))
+        .route("/signature", signing(&state, post(api::sign::create), "OPTIONS, POST"))
+        .route("/video-signature", signing(&state, post(api::video::create), "OPTIONS, POST"))
         .route("/healthz", get(api::health))
+        .route("/openapi.json", get(api::openapi::document))
         .route("/assets/join.js", get(page::script))
         .route("/assets/join.css", get(page::stylesheet))
         .fallback(api::error::not_found)
@@ -62,9 +63,10 @@ pub fn metrics_app(state: AppState) -> Router {
 
 /// The signing endpoint with its guards, outermost first: audit (and client address), origin
 /// and CORS, rate limit.
-fn signing(state: &AppState, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+/// `allow` lists the route's methods, for `OPTIONS` from non-browsers.
+fn signing(state: &AppState, handler: MethodRouter<AppState>, allow: &'static str) -> MethodRouter<AppState> {
     handler
-        .options(api::guard::options)
+        .options(api::guard::options(allow))
         .layer(from_fn_with_state(state.clone(), api::guard::rate_limit))
         .layer(from_fn_with_state(state.clone(), api::guard::origin))
         .layer(from_fn_with_state(state.clone(), api::audit::audit))

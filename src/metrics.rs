@@ -14,7 +14,8 @@ use std::time::Duration;
 
 /// Routes are labelled by their pattern; anything else is one label, so a scanner trying random
 /// paths cannot grow the label set.
-const ROUTES: &[&str] = &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature"];
+const ROUTES: &[&str] =
+    &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature", "/openapi.json"];
 const OTHER_ROUTE: &str = "(unmatched)";
 /// Kinds of signature, as the `format` label says them.
 const KINDS: [&str; 3] = ["jwt", "legacy", "video"];

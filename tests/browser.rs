@@ -12,12 +12,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use zoom_signer::access::TrustedProxies;
+use zoom_signer::access::{AccessPolicy, TokenSet, TrustedProxies};
 use zoom_signer::page::JoinPage;
 use zoom_signer::signature::{Format, Signer};
+use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const KEY: &str = "browser-test-key";
+/// The one host token the service accepts (SIGNER_HOST_TOKENS), typed into the page's host-key field.
+const HOST_KEY: &str = "browser-host-key-0123456789abcdef";
+/// The strict service's API token (it has no host tokens).
+const API_TOKEN: &str = "browser-api-token-0123456789abcdef";
 const SDK_VERSION: &str = "6.2.0";
 /// The whole suite takes well under a minute; this only stops a hung browser from hanging CI.
 const SUITE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -68,19 +73,38 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 
     let secret = format!("browser-test-secret-{}", std::process::id());
     let signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
-    // Production defaults (rate limit included), trusting the local nginx as a deployment would.
+    // One host token, so the page's host-key field has something to be right or wrong about.
+    let policy = AccessPolicy { host_tokens: TokenSet::new(&[SecretString::from(HOST_KEY)]), ..Default::default() };
+    // Production defaults otherwise, trusting the local nginx as a deployment would. The rate limit
+    // too (30/minute): both runs share 127.0.0.1's bucket (nginx connects from there and forwards
+    // that address), and the suite posts 4 signature requests per run, 8 in all.
     let options = Options {
         page: JoinPage::new(SDK_VERSION, false),
         trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
         ..Options::default()
     };
-    let state = AppState::new(signer, options);
+    let state = AppState::new(Secrets { signer, video: None, policy }, options);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let upstream = listener.local_addr().unwrap();
     let url = format!("http://{upstream}/");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(zoom_signer::serve(listener, state, async {
         let _ = stopped.await;
+    }));
+
+    // A second service, configured strictly (API tokens, no host tokens), whose real refusals the
+    // page must show in the right places.
+    let strict_policy =
+        AccessPolicy { api_tokens: TokenSet::new(&[SecretString::from(API_TOKEN)]), ..Default::default() };
+    let strict_signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
+    let strict_options = Options { page: JoinPage::new(SDK_VERSION, false), ..Options::default() };
+    let strict_state =
+        AppState::new(Secrets { signer: strict_signer, video: None, policy: strict_policy }, strict_options);
+    let strict_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let strict_url = format!("http://{}/", strict_listener.local_addr().unwrap());
+    let (stop_strict, strict_stopped) = tokio::sync::oneshot::channel::<()>();
+    let strict_server = tokio::spawn(zoom_signer::serve(strict_listener, strict_state, async {
+        let _ = strict_stopped.await;
     }));
 
     // Straight to the service, then through real nginx under /zoom/ as operators deploy it.
@@ -96,8 +120,8 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
         }
     }
     for (name, url, _nginx) in targets {
-        let secret = secret.clone();
-        let run = tokio::task::spawn_blocking(move || run_suite(&url, &secret)).await.unwrap();
+        let (secret, strict_url) = (secret.clone(), strict_url.clone());
+        let run = tokio::task::spawn_blocking(move || run_suite(&url, &strict_url, &secret)).await.unwrap();
         let printed = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
         println!("== browser suite, {name} ==\n{printed}");
         assert!(run.status.success(), "the browser suite failed {name} ({}):\n{printed}", run.status);
@@ -106,6 +130,8 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+    stop_strict.send(()).unwrap();
+    strict_server.await.unwrap().unwrap();
 }
 
 /// The "pass N" summary of node's test reporter (`ℹ pass 4` in spec form, `# pass 4` in TAP).
@@ -119,13 +145,16 @@ fn passed_count(printed: &str) -> usize {
 }
 
 /// Runs `node --test` in tests/browser against `url`, killed if it outlives the timeout.
-fn run_suite(url: &str, secret: &str) -> std::process::Output {
+fn run_suite(url: &str, strict_url: &str, secret: &str) -> std::process::Output {
     let mut child = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .current_dir(suite_dir())
         .env("SIGNER_URL", url)
         .env("SIGNER_TEST_KEY", KEY)
         .env("SIGNER_TEST_SECRET", secret)
+        .env("SIGNER_TEST_HOST_KEY", HOST_KEY)
+        .env("SIGNER_STRICT_URL", strict_url)
+        .env("SIGNER_TEST_API_TOKEN", API_TOKEN)
         .env("SIGNER_SDK_VERSION", SDK_VERSION)
         .env("CHROMIUM_PATH", chromium())
         .stdin(Stdio::null())

@@ -288,3 +288,15 @@ async fn a_request_whose_body_never_arrives_gets_408() {
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(reply.reasons()[0].0, "$request");
 }
+
+#[tokio::test]
+async fn options_without_an_origin_lists_each_routes_own_methods() {
+    for (path, allow) in
+        [("/", "GET, HEAD, OPTIONS, POST"), ("/signature", "OPTIONS, POST"), ("/video-signature", "OPTIONS, POST")]
+    {
+        let request = Request::builder().method(Method::OPTIONS).uri(path).body(Body::empty()).unwrap();
+        let reply = send_to(state(options()), request).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(reply.header(header::ALLOW), allow, "{path}");
+    }
+}

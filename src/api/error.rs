@@ -118,7 +118,7 @@ impl ApiError {
                 request("this path does not take that method; the `Allow` header lists the ones it takes")
             }
             Self::NotFound => request(
-                "no such path; the service has GET / (join page), POST /signature, POST /video-signature and GET /healthz",
+                "no such path; the service has GET / (join page), POST /signature, POST /video-signature, GET /healthz and GET /openapi.json",
             ),
             Self::RequestTimeout => request("the request took too long to arrive; send it again"),
             Self::VideoDisabled => request(

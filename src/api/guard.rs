@@ -49,9 +49,10 @@ pub async fn origin(State(state): State<AppState>, request: Request, next: Next)
     response
 }
 
-/// `OPTIONS` on a signing route from the service's own origin or a non-browser.
-pub async fn options() -> Response {
-    (StatusCode::NO_CONTENT, [(ALLOW, "OPTIONS, POST")]).into_response()
+/// `OPTIONS` on a signing route from the service's own origin or a non-browser: the route's
+/// methods (`allow`).
+pub fn options(allow: &'static str) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    move || std::future::ready((StatusCode::NO_CONTENT, [(ALLOW, allow)]).into_response())
 }
 
 /// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or answers 429.

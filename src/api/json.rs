@@ -116,7 +116,11 @@ pub fn parse_flag(value: &Value) -> Result<bool, String> {
 /// A whole number given as a JSON number or a numeric string (`7200` or `"7200"`).
 pub fn integer(value: &Value) -> Option<i128> {
     match value {
-        Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)),
+        Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).or_else(|| {
+            // `1.0` is the number 1 in JSON (and in JavaScript, which sends it); `1.5` is not whole.
+            const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: beyond it floats skip integers.
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < EXACT).map(|f| f as i128)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

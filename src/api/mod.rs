@@ -4,6 +4,7 @@ pub mod audit;
 pub mod error;
 pub mod guard;
 pub mod json;
+pub mod openapi;
 pub mod request;
 pub mod sign;
 pub mod video;

@@ -5,7 +5,7 @@
 //! produce a different token than the one asked for.
 
 use crate::api::error::Problem;
-use crate::api::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields};
+use crate::api::json::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget};
 use serde_json::Value;
 
@@ -51,7 +51,10 @@ fn parse_meeting_number(value: &Value) -> Result<MeetingNumber, String> {
     let must = "must be 1 to 12 digits (spaces and hyphens are ignored)";
     let text = match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) if n.as_u64().is_some() => n.to_string(),
+        Value::Number(_) => match integer(value) {
+            Some(whole) if whole >= 0 => whole.to_string(),
+            _ => return Err(format!("{must}, got {}", describe(value))),
+        },
         other => return Err(format!("{must}, got {}", describe(other))),
     };
     MeetingNumber::parse(&text).map_err(|_| format!("{must}, got {}", describe(value)))
@@ -123,7 +126,11 @@ mod tests {
         );
         assert_eq!(problems(r#"{"meetingNumber": -5, "role": 0}"#)[0].0, "meetingNumber");
         assert_eq!(problems(r#"{"meetingNumber": 1.5, "role": 0}"#)[0].0, "meetingNumber");
-        assert_eq!(problems(r#"{"meetingNumber": "1", "role": 0.0}"#)[0].0, "role");
+        assert_eq!(problems(r#"{"meetingNumber": "1", "role": 0.5}"#)[0].0, "role");
+        // A whole number written with a fraction is still that number, as in JSON and JavaScript.
+        let whole = ok(r#"{"meetingNumber": 123456789.0, "role": 1.0, "expirationSeconds": 3600.0}"#);
+        assert_eq!(whole.meeting.unwrap().number.as_str(), "123456789");
+        assert_eq!(whole.lifetime.unwrap().seconds(), 3600);
         assert_eq!(
             problems(r#"{"meetingNumber": null, "role": 0}"#)[0].1,
             "meetingNumber must be 1 to 12 digits (spaces and hyphens are ignored), got null"

@@ -1,12 +1,17 @@
 // Join page: asks this service for a Meeting SDK signature, then loads Zoom's Web SDK (client
-// view, from Zoom's CDN) and joins with it. No credential ever reaches the page, only a signature.
+// view, from Zoom's CDN) and joins with it. No SDK credential ever reaches the page, only a
+// signature. The one secret the page handles is a host key the person types in: it goes only into
+// the signature request's Authorization header, and is never put in a URL, stored or logged.
 // Plain ES2020 with no build step; the page is served under a strict Content-Security-Policy, so
 // everything here comes from this file (no inline script or style attributes).
 'use strict';
 
 const SDK_ORIGIN = 'https://source.zoom.us';
 const VENDOR_SCRIPTS = ['react', 'react-dom', 'redux', 'redux-thunk', 'lodash'];
-const FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'role'];
+// Fields that can show a problem.
+const FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'role', 'hostKey'];
+// Fields a re-join carries across a reload (see retryInFreshPage): never the host key.
+const KEPT_FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'role'];
 const JOIN_SPACING_MS = 10_000; // Zoom: join() may be called at most once per 10 s.
 const STEP_TIMEOUT_MS = 30_000; // A hung request, script or SDK step must end in a message.
 const JOIN_TIMEOUT_MS = 60_000; // Joining can legitimately take a while (waiting rooms).
@@ -43,6 +48,21 @@ function withTimeout(promise, ms, what) {
 
 function setStatus(text) {
   $('status').textContent = text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host key: asked for only while "Host" is picked. Picking "Participant" hides it and forgets
+// what was typed, so it cannot be sent by mistake later.
+
+const hostPicked = () => $('role').value === '1';
+
+function syncHostKey() {
+  const host = hostPicked();
+  $('hostKey-field').hidden = !host;
+  if (!host) {
+    $('hostKey').value = '';
+    setFieldError('hostKey', '');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,13 +192,15 @@ function hideJoinError() {
 // ---------------------------------------------------------------------------------------------
 // The service.
 
-async function requestSignature(meetingNumber, role) {
+async function requestSignature(meetingNumber, role, hostKey) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (role === 1 && hostKey) headers.Authorization = `Bearer ${hostKey}`;
   let response;
   try {
     // Relative URL: the page may be served under a path prefix by a proxy.
     response = await fetch(new URL('signature', document.baseURI), {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers,
       body: JSON.stringify({ meetingNumber, role }),
       cache: 'no-store',
       signal: AbortSignal.timeout(STEP_TIMEOUT_MS),
@@ -198,9 +220,16 @@ async function requestSignature(meetingNumber, role) {
   if (response.ok && typeof body?.signature === 'string' && body.signature) return body;
   const title = response.status === 400 ? 'Please check the form' : 'The service refused to sign';
   const problems = Array.isArray(body?.errors) && body.errors.length
-    ? body.errors
+    ? body.errors.map((problem) => atHostKey(response.status, problem))
     : [{ property: '$request', reason: `The signature service answered HTTP ${response.status} ${response.statusText} without a signature.`.trim() }];
   throw new FormProblem(title, problems);
+}
+
+// A 401 about the role means the host key is missing or wrong: show it where the key is typed.
+// A 403 about the role (host signatures turned off) stays at "Join as": no key would help.
+function atHostKey(status, problem) {
+  if (status === 401 && problem?.property === 'role' && hostPicked()) return { ...problem, property: 'hostKey' };
+  return problem;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,13 +313,16 @@ async function joinMeeting(ZoomMtg, options) {
 // Zoom's client view cannot start twice in one page: once init() has run, a second init() or
 // join() never answers. So a new attempt after that reloads the page, carrying the form's values
 // (passcode included) in sessionStorage: they stay in this tab, are read once and deleted at once,
-// and unlike a URL they do not end up in the browser's history.
+// and unlike a URL they do not end up in the browser's history. The host key is not among them:
+// it is a longer-lived secret than a passcode, so after the reload the page asks for it again
+// rather than write it anywhere.
 
 let sdkSpent = false;
 
 function retryInFreshPage(values) {
+  const kept = Object.fromEntries(KEPT_FIELDS.map((id) => [id, values[id]]));
   try {
-    sessionStorage.setItem(RETRY_KEY, JSON.stringify({ values, lastJoinAt }));
+    sessionStorage.setItem(RETRY_KEY, JSON.stringify({ values: kept, lastJoinAt }));
   } catch {
     showJoinError(
       'Reload the page to try again',
@@ -312,11 +344,18 @@ function resumeRetry() {
     return; // No storage: nothing was saved.
   }
   if (!saved?.values) return;
-  for (const id of FIELDS) {
+  for (const id of KEPT_FIELDS) {
     const value = saved.values[id];
     if (typeof value === 'string' || typeof value === 'number') $(id).value = String(value);
   }
+  syncHostKey();
   lastJoinAt = Number(saved.lastJoinAt) || 0;
+  if (hostPicked()) {
+    // The host key was not kept: ask for it, then the person presses Join.
+    setStatus('Zoom was reloaded. Enter the host key again, then press Join.');
+    $('hostKey').focus();
+    return;
+  }
   form.requestSubmit();
 }
 
@@ -329,12 +368,21 @@ function readForm() {
     passcode: $('passcode').value.trim(),
     userName: $('userName').value.trim(),
     userEmail: $('userEmail').value.trim(),
-    role: $('role').value === '1' ? 1 : 0,
+    role: hostPicked() ? 1 : 0,
   };
 }
 
-function checkForm(values) {
+/** The host key, only while "Host" is picked; kept out of readForm's values (they may be saved). */
+function readHostKey() {
+  return hostPicked() ? $('hostKey').value.trim() : '';
+}
+
+function checkForm(values, hostKey) {
   const problems = [];
+  // A header value cannot hold other characters (fetch would throw before sending anything).
+  if (/[^\x20-\x7e]/.test(hostKey)) {
+    problems.push({ property: 'hostKey', reason: 'A host key has only letters, digits and punctuation; check it for a stray character.' });
+  }
   if (!values.userName) problems.push({ property: 'userName', reason: 'Enter your name; others in the meeting will see it.' });
   if (values.userEmail && !$('userEmail').checkValidity()) {
     problems.push({ property: 'userEmail', reason: 'Enter an email address like name@example.com, or leave it empty.' });
@@ -346,7 +394,8 @@ async function join() {
   clearProblems();
   hideJoinError();
   const values = readForm();
-  const problems = checkForm(values);
+  const hostKey = readHostKey();
+  const problems = checkForm(values, hostKey);
   if (problems.length) {
     showProblems('Please check the form', problems);
     return;
@@ -359,7 +408,7 @@ async function join() {
   let stage = 'load';
   try {
     setStatus('Getting a signature…');
-    const signed = await requestSignature(values.meetingNumber, values.role);
+    const signed = await requestSignature(values.meetingNumber, values.role, hostKey);
 
     setStatus('Loading Zoom…');
     const ZoomMtg = await prepareSdk();
@@ -419,5 +468,8 @@ $('join-error-close').addEventListener('click', () => {
   joinButton.focus();
 });
 
+$('role').addEventListener('change', syncHostKey);
+
 prefill();
+syncHostKey();
 resumeRetry();

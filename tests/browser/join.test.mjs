@@ -3,13 +3,22 @@
 //
 // Run by tests/browser.rs, which starts the service and sets:
 //   SIGNER_URL          base URL of the service, e.g. http://127.0.0.1:40123/
+//   SIGNER_STRICT_URL   a second service with SIGNER_API_TOKENS set and no host tokens
+//   SIGNER_TEST_API_TOKEN  that service's API token
 //   SIGNER_TEST_KEY     the SDK key it signs with
 //   SIGNER_TEST_SECRET  the SDK secret it signs with (to verify the JWT Zoom would receive)
+//   SIGNER_TEST_HOST_KEY  the one host token it accepts (SIGNER_HOST_TOKENS)
 //   SIGNER_SDK_VERSION  the Web SDK version the page is configured with (default 6.2.0)
 //   CHROMIUM_PATH       optional, default /usr/bin/chromium
-//   SCREENSHOT_DIR      optional: save screenshots of the form and the error state there
+//   SCREENSHOT_DIR      optional: save screenshots of the form, host-key and error states there
 //
 // The page keeps its production URLs: every request leaving the machine is intercepted here.
+//
+// Every scenario also checks the page's Content-Security-Policy: the page must arrive with one, and
+// nothing the page or Zoom's SDK does may violate it (see watchCsp). The happy paths run the real
+// SDK up to its wc/info request, so they prove the policy allows what the SDK needs up to there.
+// What the SDK does only after Zoom accepts a signature (media servers, audio worklets, wasm in
+// workers) cannot be reached here; src/page/mod.rs says which parts of the policy are for that.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,8 +29,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const SIGNER_URL = process.env.SIGNER_URL;
+const STRICT_URL = process.env.SIGNER_STRICT_URL;
+const API_TOKEN = process.env.SIGNER_TEST_API_TOKEN;
 const KEY = process.env.SIGNER_TEST_KEY;
 const SECRET = process.env.SIGNER_TEST_SECRET;
+const HOST_KEY = process.env.SIGNER_TEST_HOST_KEY;
 const SDK_VERSION = process.env.SIGNER_SDK_VERSION || '6.2.0';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
@@ -64,6 +76,7 @@ before(async () => {
       'or start the service and set SIGNER_URL, SIGNER_TEST_KEY and SIGNER_TEST_SECRET.',
   );
   assert.ok(KEY && SECRET, 'SIGNER_TEST_KEY and SIGNER_TEST_SECRET must be the credentials the service signs with');
+  assert.ok(HOST_KEY, 'SIGNER_TEST_HOST_KEY must be a host token the service accepts (SIGNER_HOST_TOKENS)');
   const args = [
     '--disable-gpu',
     '--disable-quic',
@@ -113,6 +126,8 @@ async function openPage(t) {
     wcInfo: [], // form bodies posted to wc/info
     pageErrors: [],
     consoleErrors: [],
+    console: [], // the text of every console message, any level (a secret must never be in one)
+    requests: [], // every URL the page asked for, in order
   };
   let wcInfoArrived;
   seen.wcInfoPosted = new Promise((resolve) => {
@@ -172,12 +187,78 @@ async function openPage(t) {
     },
   );
 
+  await watchCsp(context, seen);
+
   const page = await context.newPage();
   page.on('pageerror', (error) => seen.pageErrors.push(error));
   page.on('console', (message) => {
+    seen.console.push(message.text());
     if (message.type() === 'error') seen.consoleErrors.push({ text: message.text(), url: message.location().url });
   });
+  page.on('request', (request) => seen.requests.push(request.url()));
+  page.on('response', (response) => {
+    if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+      seen.documents.push({ url: response.url(), csp: response.headers()['content-security-policy'] });
+    }
+  });
   return { page, seen };
+}
+
+/**
+ * Records Content-Security-Policy trouble in every document of the context: the
+ * `securitypolicyviolation` events (a listener added before any of the page's scripts runs, which
+ * keeps them on `window.__cspViolations` and reports each here, so they outlive a reload), and
+ * the browser's own console lines about the policy. Violations inside workers and worklets are
+ * seen by neither (they fire in the worker, and Chromium often logs nothing); no scenario gets the
+ * SDK far enough to start its media workers, see the top of this file.
+ */
+async function watchCsp(context, seen) {
+  seen.csp = []; // securitypolicyviolation events
+  seen.documents = []; // main-frame documents: { url, csp header }
+  await context.exposeBinding('__reportCspViolation', (_source, violation) => seen.csp.push(violation));
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    window.addEventListener(
+      'securitypolicyviolation',
+      (event) => {
+        const violation = {
+          directive: event.violatedDirective,
+          blocked: event.blockedURI,
+          source: event.sourceFile ? `${event.sourceFile}:${event.lineNumber}` : '',
+        };
+        window.__cspViolations.push(violation);
+        window.__reportCspViolation(violation);
+      },
+      true,
+    );
+  });
+}
+
+/** Asserts the page came with a CSP and that nothing violated it. */
+async function assertCspClean(page, seen) {
+  // Late loads (the SDK's UI after Zoom answers) get a moment to report.
+  await page.waitForTimeout(300);
+  assert.ok(seen.documents.length > 0, 'no page was loaded');
+  for (const { url, csp } of seen.documents) {
+    assert.ok(csp, `${url} came without a Content-Security-Policy header`);
+    assert.match(csp, /(^|;)\s*default-src 'none'/, `${url}: the policy does not start from default-src 'none'`);
+  }
+  const onWindow = await page.evaluate(() => window.__cspViolations).catch(() => null);
+  assert.ok(Array.isArray(onWindow), 'the securitypolicyviolation listener is not installed');
+  const mentions = (text) => /Content Security Policy/i.test(String(text));
+  assert.deepEqual(seen.csp, [], 'securitypolicyviolation events');
+  assert.deepEqual(seen.console.filter(mentions), [], 'console messages about the Content-Security-Policy');
+  assert.deepEqual(seen.pageErrors.map((e) => e.message).filter(mentions), [], 'page errors about the Content-Security-Policy');
+}
+
+/** Asserts a secret appears in no URL the page requested or is at, no console message and no web storage. */
+async function assertNotLeaked(page, seen, secret) {
+  assert.ok(secret);
+  assert.deepEqual(seen.requests.filter((url) => url.includes(secret)), [], 'URLs holding the secret');
+  assert.ok(!page.url().includes(secret), 'the page URL holds the secret');
+  assert.deepEqual(seen.console.filter((text) => text.includes(secret)), [], 'console messages holding the secret');
+  const storage = await page.evaluate(() => JSON.stringify([{ ...sessionStorage }, { ...localStorage }]));
+  assert.ok(!storage.includes(secret), 'web storage holds the secret');
 }
 
 /** Errors raised by the page's own script (the SDK's are its business). */
@@ -249,6 +330,10 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
   await page.getByLabel('Passcode').fill('s3cret');
   await page.getByLabel('Your name').fill('Grace Hopper');
   await screenshot(page, 'form');
+  // A host key typed, then Participant picked again: the key must not be sent.
+  await page.getByLabel('Join as').selectOption('1');
+  await page.getByLabel('Host key').fill(HOST_KEY);
+  await page.getByLabel('Join as').selectOption('0');
 
   const signatureRequests = [];
   page.on('request', (r) => {
@@ -260,6 +345,7 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
 
   const response = await reply;
   assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
+  assert.equal((await response.request().allHeaders()).authorization, undefined, 'a participant sends no Authorization');
   const signed = await response.json();
   assert.equal(typeof signed.signature, 'string');
   assert.equal(signed.meetingNumber, '123456789');
@@ -301,6 +387,8 @@ test('happy path: the signature reaches Zoom intact and Zoom\'s refusal is shown
   assert.equal(seen.wcInfo.length, 1, 'one join attempt');
   assert.deepEqual(seen.missing, [], 'SDK files the npm package lacks');
   assert.deepEqual(ownErrors(seen), [], 'errors from the page\'s own script');
+  await assertCspClean(page, seen);
+  await assertNotLeaked(page, seen, HOST_KEY);
   // Not failures (the SDK's own noise), but worth seeing when something changes.
   if (seen.aborted.length) t.diagnostic(`aborted (would have left the machine): ${seen.aborted.join(', ')}`);
   for (const e of seen.pageErrors) t.diagnostic(`SDK pageerror: ${e.message}`);
@@ -331,10 +419,11 @@ test('a bad meeting number shows the service\'s reason at the field and never co
   await page.waitForTimeout(500);
   assert.deepEqual(seen.zoom, [], 'requests to Zoom after a refused signature');
   assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
 });
 
 test('the fragment prefills the form, and wins over the query string', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  const { page } = await openPage(t);
+  const { page, seen } = await openPage(t);
   await page.goto(`${SIGNER_URL}#mn=987654321&pwd=secretpw&name=Ada`);
   assert.equal(await page.getByLabel('Meeting number').inputValue(), '987654321');
   assert.equal(await page.getByLabel('Passcode').inputValue(), 'secretpw');
@@ -349,6 +438,10 @@ test('the fragment prefills the form, and wins over the query string', { timeout
   assert.equal(await page.getByLabel('Your name').inputValue(), 'Ada Lovelace');
   assert.equal(await page.getByLabel('Email').inputValue(), 'ada@example.com');
   assert.equal(await page.getByLabel('Join as').inputValue(), '1');
+  // Host preselected by the link: the page asks for the key (which no link can carry).
+  assert.equal(await page.getByLabel('Host key').isVisible(), true);
+  assert.equal(await page.getByLabel('Host key').inputValue(), '');
+  await assertCspClean(page, seen);
 });
 
 test('no demo banner when the service runs with real credentials', { timeout: TEST_TIMEOUT_MS }, async (t) => {
@@ -361,4 +454,200 @@ test('no demo banner when the service runs with real credentials', { timeout: TE
   // The page loads nothing from Zoom until Join.
   assert.deepEqual(seen.zoom, []);
   assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+});
+
+test('picking Host asks for a host key; picking Participant hides it and forgets it', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  await page.goto(SIGNER_URL);
+  const role = page.getByLabel('Join as');
+  const hostKey = page.getByLabel('Host key');
+  assert.equal(await role.inputValue(), '0');
+  assert.equal(await hostKey.isVisible(), false, 'the host-key field shows for a participant');
+
+  await role.selectOption('1');
+  await hostKey.waitFor({ state: 'visible' });
+  assert.equal(await hostKey.getAttribute('type'), 'password');
+  assert.equal(await hostKey.getAttribute('autocomplete'), 'off');
+  const hint = (await visibleDescriptions(hostKey)).join(' ');
+  assert.match(hint, /whoever runs this service/, 'the hint says where the key comes from');
+  assert.match(hint, /ZAK/, 'the hint says starting the meeting needs more than this page does');
+  await page.getByLabel('Meeting number').fill('123456789');
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  await hostKey.fill('typed-then-abandoned');
+  await screenshot(page, 'host-key');
+
+  await role.selectOption('0');
+  await hostKey.waitFor({ state: 'hidden' });
+  await role.selectOption('1');
+  await hostKey.waitFor({ state: 'visible' });
+  assert.equal(await hostKey.inputValue(), '', 'the key typed before Participant was picked is forgotten');
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+});
+
+test('a wrong host key shows the service\'s 401 reason at the host-key field and never contacts Zoom', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  const wrongKey = 'not-the-host-key-0123456789abcdef';
+  await page.goto(SIGNER_URL);
+  await page.getByLabel('Meeting number').fill('123456789');
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  await page.getByLabel('Join as').selectOption('1');
+  const hostKey = page.getByLabel('Host key');
+  await hostKey.fill(wrongKey);
+
+  const reply = waitForSignatureReply(page);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 401, `POST signature: ${await response.text()}`);
+  assert.match(response.headers()['www-authenticate'] || '', /^Bearer\b/);
+  assert.equal((await response.request().allHeaders()).authorization, `Bearer ${wrongKey}`, 'the key goes in the Authorization header');
+  assert.ok(!(response.request().postData() || '').includes(wrongKey), 'the key is not in the body');
+  const { errors } = await response.json();
+  const reason = errors.find((e) => e.property === 'role')?.reason;
+  assert.ok(reason, `no role problem in ${JSON.stringify(errors)}`);
+
+  // At the field, tied to it, and in the focused summary with a link to it.
+  await page.locator('#hostKey-error').waitFor({ state: 'visible' });
+  assert.ok((await visibleDescriptions(hostKey)).includes(reason), 'the reason describes the host-key field');
+  assert.equal(await hostKey.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Join as').getAttribute('aria-invalid'), null, 'the role itself is fine');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'problems', 'focus moves to the summary');
+  await page.locator('#problems').getByRole('link', { name: reason }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'hostKey', 'the summary links to the field');
+  await screenshot(page, 'host-key-error');
+
+  await page.waitForTimeout(500);
+  assert.deepEqual(seen.zoom, [], 'requests to Zoom after a refused signature');
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+  await assertNotLeaked(page, seen, wrongKey);
+});
+
+test('the right host key gets a host signature through to Zoom, and is asked for again, not kept, on a retry', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  // Every web-storage write, to prove the retry's saved form holds no host key.
+  const storageWrites = [];
+  await page.exposeBinding('__reportStorageWrite', (_source, write) => storageWrites.push(write));
+  await page.addInitScript(() => {
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key, value) {
+      window.__reportStorageWrite(`${key}=${value}`);
+      return setItem.call(this, key, value);
+    };
+  });
+  await page.goto(SIGNER_URL);
+  await page.getByLabel('Meeting number').fill('987 654 321');
+  await page.getByLabel('Your name').fill('Ada Lovelace');
+  await page.getByLabel('Join as').selectOption('1');
+  await page.getByLabel('Host key').fill(HOST_KEY);
+
+  const signatureRequests = [];
+  page.on('request', (r) => {
+    if (r.url() === signatureUrl()) signatureRequests.push(r.method());
+  });
+  const reply = waitForSignatureReply(page);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
+  assert.equal((await response.request().allHeaders()).authorization, `Bearer ${HOST_KEY}`);
+  const signed = await response.json();
+  assert.equal(signed.role, 1);
+
+  const wcInfo = await within(seen.wcInfoPosted, 40_000, () =>
+    `the SDK never posted wc/info; zoom requests: ${JSON.stringify(seen.zoom)}, missing: ${JSON.stringify(seen.missing)}`);
+  const form = new URLSearchParams(wcInfo);
+  assert.equal(form.get('signature'), signed.signature, 'the SDK sent the signature the service issued');
+  const claims = verifyJwt(form.get('signature'), SECRET);
+  assert.equal(claims.role, 1, 'a host signature');
+  assert.equal(claims.mn, '987654321');
+  assert.equal(claims.appKey, KEY);
+  assert.equal(form.get('userName'), 'Ada Lovelace');
+  const box = page.locator('#join-error');
+  await box.waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await box.innerText(), /Signature is invalid/);
+
+  // Zoom's client cannot start twice in one page, so trying again reloads it. The form comes back
+  // from sessionStorage, but the host key must not have been written there: the page asks again.
+  await page.getByRole('button', { name: 'Back to the form' }).click();
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByText('Enter the host key again').waitFor();
+  const hostKey = page.getByLabel('Host key');
+  assert.equal(await hostKey.isVisible(), true);
+  assert.equal(await hostKey.inputValue(), '');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'hostKey', 'focus is on the host-key field');
+  assert.equal(await page.getByLabel('Meeting number').inputValue(), '987 654 321');
+  assert.equal(await page.getByLabel('Your name').inputValue(), 'Ada Lovelace');
+  assert.equal(await page.getByLabel('Join as').inputValue(), '1');
+  assert.equal(seen.documents.length, 2, 'the retry reloaded the page');
+  assert.ok(storageWrites.some((w) => w.includes('Ada Lovelace')), `the retry saved the form: ${storageWrites.length} writes`);
+  assert.deepEqual(storageWrites.filter((w) => w.includes(HOST_KEY)), [], 'storage writes holding the host key');
+  await page.waitForTimeout(500);
+  assert.deepEqual(signatureRequests, ['POST'], 'no new signature request without the key');
+  assert.equal(seen.wcInfo.length, 1);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+  await assertNotLeaked(page, seen, HOST_KEY);
+});
+
+test('a refused host role shows at "Join as", a refused request only in the summary', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  // A second, real service (started by tests/browser.rs) with SIGNER_API_TOKENS set and no
+  // SIGNER_HOST_TOKENS: its refusals are the real ones.
+  assert.ok(STRICT_URL && API_TOKEN, 'SIGNER_STRICT_URL and SIGNER_TEST_API_TOKEN are set by tests/browser.rs');
+  const { page, seen } = await openPage(t);
+  await page.goto(STRICT_URL);
+  await page.getByLabel('Meeting number').fill('123456789');
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  const role = page.getByLabel('Join as');
+  const hostKey = page.getByLabel('Host key');
+  await role.selectOption('1');
+  // An API token passes authentication, so the host role itself is what is refused: 403.
+  await hostKey.fill(API_TOKEN);
+  const join = page.getByRole('button', { name: 'Join', exact: true });
+  const signatureReply = () => page.waitForResponse((r) => r.url() === new URL('signature', STRICT_URL).href);
+
+  // 403: no key would help, so the reason is at "Join as", not at the key.
+  const [hostRefused] = await Promise.all([signatureReply(), join.click()]);
+  assert.equal(hostRefused.status(), 403);
+  const hostOff = (await hostRefused.json()).errors[0];
+  assert.equal(hostOff.property, 'role');
+  await page.locator('#role-error').waitFor({ state: 'visible' });
+  assert.ok((await visibleDescriptions(role)).includes(hostOff.reason), 'the reason describes "Join as"');
+  assert.equal(await role.getAttribute('aria-invalid'), 'true');
+  assert.equal(await hostKey.getAttribute('aria-invalid'), null);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'problems');
+
+  // 401 for the request as a whole (a participant sends no key, and this service wants an API
+  // token): in the summary, at no field.
+  await role.selectOption('0');
+  const [requestRefused] = await Promise.all([signatureReply(), join.click()]);
+  assert.equal(requestRefused.status(), 401);
+  const apiToken = (await requestRefused.json()).errors[0];
+  assert.equal(apiToken.property, '$request');
+  await page.locator('#problems').getByText(apiToken.reason).waitFor();
+  assert.equal(await page.locator('#problems a').count(), 0, 'no link to a field');
+  assert.equal(await page.locator('[aria-invalid="true"]').count(), 0, 'no field marked invalid');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'problems');
+  await screenshot(page, 'request-refused');
+
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+});
+
+test('the CSP watcher reports a violation, so a clean run means something', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  await page.goto(SIGNER_URL);
+  await page.evaluate(() => {
+    const img = document.createElement('img');
+    img.src = 'https://example.com/pixel.png';
+    document.body.append(img);
+  });
+  await page.waitForFunction(() => window.__cspViolations.length > 0, null, { timeout: 5_000 });
+  for (let i = 0; i < 50 && !seen.csp.length; i += 1) await page.waitForTimeout(20); // The report to node may trail.
+  assert.equal(seen.csp[0].directive, 'img-src');
+  assert.equal(seen.csp[0].blocked, 'https://example.com/pixel.png');
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations.map((v) => v.directive)), ['img-src']);
+  await assert.rejects(assertCspClean(page, seen), /securitypolicyviolation/);
 });
