@@ -2,16 +2,28 @@
 //!
 //! Benchmarks, not timed tests: nothing here asserts a time. Under `cargo test` (which builds
 //! benches in test mode) each function runs once. Target: one Meeting SDK JWT in under 1 µs on
-//! one core. `bench/load.sh` measures the service over HTTP.
+//! one core. `bench/load.sh` measures the service over HTTP; the README's "Performance" has the numbers.
+//!
+//! Groups: `sign` (each kind of signature), `decode` (request bodies), `decode_and_sign` (the
+//! handler's own work), and `router` / `router_logged`: one request through the whole
+//! application in process (every default layer; no socket, no HTTP parsing), without and with
+//! the text log lines (formatted as in production, written to a sink by the same non-blocking
+//! writer). The difference between the last two is what the log lines cost a request.
 
+use axum::body::Body;
+use axum::http::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
 use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tower::ServiceExt;
+use zoom_signer::access::RateLimit;
 use zoom_signer::api::{request, video};
 use zoom_signer::signature::{
     Claims, Format, Lifetime, MeetingNumber, MeetingTarget, Role, SessionName, Signer, VideoClaims,
 };
+use zoom_signer::{AppState, Options};
 
 /// A realistic key and secret: Zoom's are 22 and 32 characters.
 const SDK_KEY: &str = "abcdefghijklmnopqrstuv";
@@ -73,5 +85,60 @@ fn decode_and_sign(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, signing, decoding, decode_and_sign);
+fn signature_request() -> Request<Body> {
+    Request::post("/signature")
+        .header(HOST, "127.0.0.1:4000")
+        .header(CONTENT_TYPE, "application/json")
+        .header(CONTENT_LENGTH, SIGNATURE_BODY.len())
+        .body(Body::from(SIGNATURE_BODY))
+        .unwrap()
+}
+
+fn health_request() -> Request<Body> {
+    Request::get("/healthz").header(HOST, "127.0.0.1:4000").body(Body::empty()).unwrap()
+}
+
+/// The application with its default settings, but a rate limit that never trips.
+fn application() -> axum::Router {
+    let options = Options {
+        rate_limit: Some(RateLimit { count: 1_000_000, period: Duration::from_secs(1) }),
+        ..Options::default()
+    };
+    zoom_signer::app(AppState::new(signer(Format::Jwt), options))
+}
+
+fn requests_through(c: &mut Criterion, group_name: &str) {
+    let app = application();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut group = c.benchmark_group(group_name);
+    for (name, request) in [("post_signature", signature_request as fn() -> _), ("get_healthz", health_request)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let response = runtime.block_on(app.clone().oneshot(request())).unwrap();
+                assert!(response.status().is_success());
+                response
+            })
+        });
+    }
+    group.finish();
+}
+
+fn router(c: &mut Criterion) {
+    requests_through(c, "router");
+}
+
+/// As `router`, with the production text format at `info` (an access line per request, an audit
+/// line per signature) going through a non-blocking writer into a sink.
+fn router_logged(c: &mut Criterion) {
+    let (writer, _guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::sink());
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(writer)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, || requests_through(c, "router_logged"));
+}
+
+criterion_group!(benches, signing, decoding, decode_and_sign, router, router_logged);
 criterion_main!(benches);

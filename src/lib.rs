@@ -62,12 +62,8 @@ pub fn metrics_app(state: AppState) -> Router {
 }
 
 /// The signing endpoint with its guards, outermost first: audit (and client address), origin
-/// and CORS, rate limit.
+/// and CORS, rate limit; all three in one layer ([`api::guard::signing`]).
 /// `allow` lists the route's methods, for `OPTIONS` from non-browsers.
 fn signing(state: &AppState, handler: MethodRouter<AppState>, allow: &'static str) -> MethodRouter<AppState> {
-    handler
-        .options(api::guard::options(allow))
-        .layer(from_fn_with_state(state.clone(), api::guard::rate_limit))
-        .layer(from_fn_with_state(state.clone(), api::guard::origin))
-        .layer(from_fn_with_state(state.clone(), api::audit::audit))
+    handler.options(api::guard::options(allow)).layer(from_fn_with_state(state.clone(), api::guard::signing))
 }

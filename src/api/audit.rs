@@ -1,12 +1,11 @@
 //! One audit line for every signature issued and every request refused on the signing routes:
 //! client address, meeting number, role, outcome and reason. Never a token or a signature.
 
+use crate::access::ClientIp;
 use crate::api::error::RefusalReason;
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
 use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::Method;
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -45,36 +44,34 @@ pub async fn with_facts<T: IntoResponse>(
     response
 }
 
-/// Outermost layer of the signing routes: decides who the client is (for the rate limit, too)
-/// and writes the audit line once the response is known.
-pub async fn audit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Decides who the client is (for the rate limit, too) and records it on the request.
+pub fn identify(state: &AppState, request: &mut Request) -> ClientIp {
     // In-process requests (tests) have no peer; they count as one unspecified client.
     let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
     let client = state.trusted_proxies.client(peer, request.headers());
     request.extensions_mut().insert(client);
-    let preflight = request.method() == Method::OPTIONS;
-    let response = next.run(request).await;
-    if preflight {
-        return response;
-    }
+    client
+}
 
-    let facts = response.extensions().get::<AuditFacts>().cloned().unwrap_or_default();
-    let meeting = facts.meeting.as_ref().map_or("-", MeetingNumber::as_str);
-    let role = facts.role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
-    let session = facts.session.as_deref().unwrap_or("-");
+/// Writes the audit line (and the signature metrics) once the response is known.
+pub fn write_line(state: &AppState, client: ClientIp, response: &Response) {
+    let facts = response.extensions().get::<AuditFacts>();
+    let meeting = facts.and_then(|f| f.meeting.as_ref()).map_or("-", MeetingNumber::as_str);
+    let role = facts.and_then(|f| f.role);
+    let role_text = role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
+    let session = facts.and_then(|f| f.session.as_deref()).unwrap_or("-");
     let status = response.status().as_u16();
     match response.extensions().get::<RefusalReason>() {
         None if response.status().is_success() => {
-            if let Some(kind) = facts.kind {
-                state.metrics.record_issued(facts.role, kind);
+            if let Some(kind) = facts.and_then(|f| f.kind) {
+                state.metrics.record_issued(role, kind);
             }
-            tracing::info!(target: "zoom_signer::audit", client = %client, meeting, session, role, status, outcome = "issued", "signature issued");
+            tracing::info!(target: "zoom_signer::audit", client = %client, meeting, session, role = role_text, status, outcome = "issued", "signature issued");
         }
         refusal => {
             let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
             state.metrics.record_refusal(code);
-            tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, session, role, status, outcome = "refused", code, reason = ?reason, "signature refused");
+            tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, session, role = role_text, status, outcome = "refused", code, reason = ?reason, "signature refused");
         }
     }
-    response
 }
