@@ -264,21 +264,6 @@ fn preflight(path: &str, origin: &str) -> Request<Body> {
     from_origin(request, origin)
 }
 
-/// A request body that never arrives.
-struct Stalled;
-
-impl http_body::Body for Stalled {
-    type Data = axum::body::Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::task::Poll::Pending
-    }
-}
-
 /// Requests meant to reach every documented (operation, status) pair, each with the state it needs.
 fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
     let mut all: Vec<(&'static str, AppState, Request<Body>)> = Vec::new();
@@ -291,7 +276,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
     let listed = || Options { origins: AllowedOrigins::parse(LISTED_ORIGIN).unwrap(), ..options() };
     let any_origin = || Options { origins: AllowedOrigins::parse("*").unwrap(), ..options() };
     let stalled = |path: &str| {
-        Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::new(Stalled)).unwrap()
+        Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::new(common::Stalled)).unwrap()
     };
     let too_large = format!(r#"{{"meetingNumber": "1", "role": 0, "pad": "{}"}}"#, " ".repeat(5000));
 

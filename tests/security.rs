@@ -263,27 +263,14 @@ async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestor
     assert!(page.header(header::CONTENT_SECURITY_POLICY).ends_with("frame-ancestors https://intranet.example.com"));
 }
 
-/// A request body that never arrives.
-struct Stalled;
-
-impl http_body::Body for Stalled {
-    type Data = axum::body::Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::task::Poll::Pending
-    }
-}
-
 #[tokio::test]
 async fn a_request_whose_body_never_arrives_gets_408() {
     let limits =
         zoom_signer::server::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
-    let request =
-        Request::post("/signature").header(header::CONTENT_TYPE, "application/json").body(Body::new(Stalled)).unwrap();
+    let request = Request::post("/signature")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::new(common::Stalled))
+        .unwrap();
     let reply = send_to(state(Options { limits, ..options() }), request).await;
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(reply.reasons()[0].0, "$request");

@@ -106,3 +106,18 @@ pub async fn send_to(state: zoom_signer::AppState, request: Request<Body>) -> Re
 pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(path).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
 }
+
+/// A request body that never arrives.
+pub struct Stalled;
+
+impl http_body::Body for Stalled {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
