@@ -1,8 +1,10 @@
 //! Per request: an `x-request-id` (the client's, if sane, else a new one) that is returned and
-//! carried by every log line of the request; one access line (method, route, status, latency);
-//! and the request metrics. Never a body, header value, query string or signature: the route is
-//! the matched pattern, not the path that was sent.
+//! carried by every log line of the request; the request metrics; and one log line. That line is
+//! the access line (method, route, status, latency) or, for a request on a signing route, the
+//! audit line, which carries the same fields ([`crate::api::audit`]). Never a body, header value,
+//! query string or signature: the route is the matched pattern, not the path that was sent.
 
+use crate::api::audit::{self, Access, AuditFacts};
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
@@ -14,7 +16,7 @@ use tracing::Instrument;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub async fn log_request(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = request
         .headers()
@@ -22,24 +24,27 @@ pub async fn log_request(State(state): State<AppState>, mut request: Request, ne
         .filter(|v| is_sane_request_id(v.as_bytes()))
         .cloned()
         .unwrap_or_else(new_request_id);
-    request.headers_mut().insert(REQUEST_ID.clone(), request_id.clone());
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let span = tracing::info_span!("request", request_id = request_id.to_str().unwrap_or_default());
 
     async move {
         let mut response = next.run(request).await;
         let latency = started.elapsed();
-        let status = response.status().as_u16();
-        state.metrics.record_request(route.as_deref(), status, latency);
-        tracing::info!(
-            target: "zoom_signer::access",
-            method = %method,
-            route = route.as_deref().unwrap_or("(unmatched)"),
-            status,
-            latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-            "request"
-        );
+        let route = route.as_ref().map(MatchedPath::as_str);
+        state.metrics.record_request(route, response.status().as_u16(), latency);
+        let route = route.unwrap_or("(unmatched)");
+        match response.extensions_mut().remove::<AuditFacts>() {
+            Some(facts) => audit::write_line(&state, &facts, &response, &Access { method: &method, route, latency }),
+            None => tracing::info!(
+                target: "zoom_signer::access",
+                method = %method,
+                route,
+                status = response.status().as_u16(),
+                latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+                "request"
+            ),
+        }
         response.headers_mut().insert(REQUEST_ID.clone(), request_id);
         response
     }

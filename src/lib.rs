@@ -22,6 +22,7 @@ pub use server::{serve, serve_router};
 pub use state::{AppState, Options};
 
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
 use axum::middleware::from_fn_with_state;
@@ -32,9 +33,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub fn app(state: AppState) -> Router {
     Router::new()
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", get(page::index).merge(signing(&state, post(api::sign::create), "GET, HEAD, OPTIONS, POST")))
-        .route("/signature", signing(&state, post(api::sign::create), "OPTIONS, POST"))
-        .route("/video-signature", signing(&state, post(api::video::create), "OPTIONS, POST"))
+        .route("/", get(page::index).post(api::sign::create).options(options("GET, HEAD, OPTIONS, POST")))
+        .route("/signature", post(api::sign::create).options(options("OPTIONS, POST")))
+        .route("/video-signature", post(api::video::create).options(options("OPTIONS, POST")))
         .route("/healthz", get(api::health))
         .route("/openapi.json", get(api::openapi::document))
         .route("/assets/join.js", get(page::script))
@@ -61,9 +62,10 @@ pub fn metrics_app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The signing endpoint with its guards, outermost first: audit (and client address), origin
-/// and CORS, rate limit; all three in one layer ([`api::guard::signing`]).
-/// `allow` lists the route's methods, for `OPTIONS` from non-browsers.
-fn signing(state: &AppState, handler: MethodRouter<AppState>, allow: &'static str) -> MethodRouter<AppState> {
-    handler.options(api::guard::options(allow)).layer(from_fn_with_state(state.clone(), api::guard::signing))
+/// `OPTIONS` on a signing route: CORS preflights, and `allow` (the route's methods) for the rest.
+/// The signing handlers run their guards themselves ([`api::guard::signing`]).
+fn options(allow: &'static str) -> MethodRouter<AppState> {
+    axum::routing::options(move |State(state): State<AppState>, request: Request| async move {
+        api::guard::options(&state, &request, allow)
+    })
 }

@@ -144,15 +144,15 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
     let participant = r#"{"meetingNumber":"123456789","role":0}"#;
     let host = r#"{"meetingNumber":"123456789","role":1}"#;
     let mut issued = Vec::new();
+    let cases = [
+        (participant, Some(API_TOKEN), 200),
+        (host, Some(HOST_TOKEN), 200),
+        ("{]", Some(API_TOKEN), 400),
+        (host, Some(API_TOKEN), 401),
+        (participant, Some(WRONG_TOKEN), 401),
+        (participant, None, 401),
+    ];
     let log = with_running_server(&mut command, |addr| {
-        let cases = [
-            (participant, Some(API_TOKEN), 200),
-            (host, Some(HOST_TOKEN), 200),
-            ("{]", Some(API_TOKEN), 400),
-            (host, Some(API_TOKEN), 401),
-            (participant, Some(WRONG_TOKEN), 401),
-            (participant, None, 401),
-        ];
         for (body, bearer, expected) in cases {
             let (status, json) = post_signature(addr, body, bearer);
             assert_eq!(status, expected, "{body} with {bearer:?}: {json}");
@@ -160,6 +160,8 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
                 issued.push(signature.to_owned());
             }
         }
+        let health = common::raw_http(addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     });
     assert_eq!(issued.len(), 2);
     for (what, secret) in
@@ -174,12 +176,23 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
     }
     assert!(!log.contains("hunter2"), "query string in log:\n{log}");
 
+    // One line per request: the audit line on the signing route (it carries the access line's
+    // fields), the access line elsewhere.
     let access: Vec<&str> = log.lines().filter(|l| l.contains("zoom_signer::access")).collect();
-    assert_eq!(access.len(), 6, "one access line per request:\n{log}");
-    assert!(access[0].contains("route=\"/signature\"") && access[0].contains("status=200"), "{}", access[0]);
+    assert_eq!(access.len(), 1, "one access line, for GET /healthz:\n{log}");
+    assert!(access[0].contains("route=\"/healthz\"") && access[0].contains("status=200"), "{}", access[0]);
 
     let audit: Vec<&str> = log.lines().filter(|l| l.contains("zoom_signer::audit")).collect();
     assert_eq!(audit.len(), 6, "one audit line per signing request:\n{log}");
+    for (line, (_, _, status)) in audit.iter().zip(cases) {
+        assert!(
+            line.contains("method=POST")
+                && line.contains("route=\"/signature\"")
+                && line.contains(&format!("status={status}"))
+                && line.contains("latency_us="),
+            "the access line's fields: {line}"
+        );
+    }
     assert!(audit.iter().all(|l| l.contains("client=127.0.0.1")), "{audit:#?}");
     assert!(
         audit[0].contains("outcome=\"issued\"")

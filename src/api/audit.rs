@@ -1,17 +1,22 @@
-//! One audit line for every signature issued and every request refused on the signing routes:
-//! client address, meeting number, role, outcome and reason. Never a token or a signature.
+//! The audit line: one for every signature issued and every request refused on the signing
+//! routes, with client address, meeting number (or session), role, outcome and reason. Never a
+//! token or a signature.
+//!
+//! It is that request's one log line: it carries the access line's fields too (method, route,
+//! status, latency), and the access log writes it in place of the access line ([`write_line`]).
 
 use crate::access::ClientIp;
 use crate::api::error::RefusalReason;
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
 use crate::state::AppState;
-use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, Ipv4Addr};
+use axum::http::Method;
+use axum::response::Response;
+use std::time::Duration;
 
-/// What the handler learnt of the request, for the audit line.
-#[derive(Debug, Clone, Default)]
+/// What the guards and the handler learnt of a signing request, for the audit line.
+#[derive(Debug, Clone)]
 pub struct AuditFacts {
+    pub client: ClientIp,
     pub meeting: Option<MeetingNumber>,
     pub role: Option<Role>,
     /// Which kind of signature was made (`jwt`, `legacy`, `video`), once one is.
@@ -21,6 +26,10 @@ pub struct AuditFacts {
 }
 
 impl AuditFacts {
+    pub fn new(client: ClientIp) -> Self {
+        Self { client, meeting: None, role: None, kind: None, session: None }
+    }
+
     pub fn record_video(&mut self, claims: &VideoClaims) {
         self.session = Some(claims.session.as_str().chars().take(64).collect());
         self.role = Some(claims.role);
@@ -32,46 +41,50 @@ impl AuditFacts {
             self.role = Some(target.role);
         }
     }
+
+    /// Hands the facts to the access log, which writes the request's line once it is answered.
+    pub fn attach(self, response: &mut Response) {
+        response.extensions_mut().insert(self);
+    }
 }
 
-/// Answers with `issue`'s result, carrying what it learnt for the audit line.
-pub async fn with_facts<T: IntoResponse>(
-    issue: impl AsyncFnOnce(&mut AuditFacts) -> Result<T, crate::api::error::ApiError>,
-) -> Response {
-    let mut facts = AuditFacts::default();
-    let mut response = issue(&mut facts).await.into_response();
-    response.extensions_mut().insert(facts);
-    response
+/// The access line's fields, which the audit line carries too.
+pub struct Access<'a> {
+    pub method: &'a Method,
+    pub route: &'a str,
+    pub latency: Duration,
 }
 
-/// Decides who the client is (for the rate limit, too) and records it on the request.
-pub fn identify(state: &AppState, request: &mut Request) -> ClientIp {
-    // In-process requests (tests) have no peer; they count as one unspecified client.
-    let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    let client = state.trusted_proxies.client(peer, request.headers());
-    request.extensions_mut().insert(client);
-    client
-}
-
-/// Writes the audit line (and the signature metrics) once the response is known.
-pub fn write_line(state: &AppState, client: ClientIp, response: &Response) {
-    let facts = response.extensions().get::<AuditFacts>();
-    let meeting = facts.and_then(|f| f.meeting.as_ref()).map_or("-", MeetingNumber::as_str);
-    let role = facts.and_then(|f| f.role);
-    let role_text = role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
-    let session = facts.and_then(|f| f.session.as_deref()).unwrap_or("-");
+/// Writes the audit line (and counts the signature or refusal in the metrics).
+pub fn write_line(state: &AppState, facts: &AuditFacts, response: &Response, access: &Access) {
+    let client = facts.client;
+    let meeting = facts.meeting.as_ref().map_or("-", MeetingNumber::as_str);
+    let role_text = facts.role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
+    let session = facts.session.as_deref().unwrap_or("-");
     let status = response.status().as_u16();
+    let (method, route) = (access.method, access.route);
+    let latency_us = u64::try_from(access.latency.as_micros()).unwrap_or(u64::MAX);
     match response.extensions().get::<RefusalReason>() {
         None if response.status().is_success() => {
-            if let Some(kind) = facts.and_then(|f| f.kind) {
-                state.metrics.record_issued(role, kind);
+            if let Some(kind) = facts.kind {
+                state.metrics.record_issued(facts.role, kind);
             }
-            tracing::info!(target: "zoom_signer::audit", client = %client, meeting, session, role = role_text, status, outcome = "issued", "signature issued");
+            tracing::info!(
+                target: "zoom_signer::audit",
+                method = %method, route, status, latency_us,
+                client = %client, meeting, session, role = role_text, outcome = "issued",
+                "signature issued"
+            );
         }
         refusal => {
             let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
             state.metrics.record_refusal(code);
-            tracing::warn!(target: "zoom_signer::audit", client = %client, meeting, session, role = role_text, status, outcome = "refused", code, reason = ?reason, "signature refused");
+            tracing::warn!(
+                target: "zoom_signer::audit",
+                method = %method, route, status, latency_us,
+                client = %client, meeting, session, role = role_text, outcome = "refused", code, reason = ?reason,
+                "signature refused"
+            );
         }
     }
 }

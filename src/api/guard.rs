@@ -1,8 +1,13 @@
-//! Guards in front of the signing handler: audit, origin and CORS, rate limit; request timeout.
+//! Guards in front of the signing handlers: client address (for the audit line and the rate
+//! limit), origin and CORS, rate limit; and the request timeout every route has.
+//!
+//! The signing handlers call [`signing`] themselves rather than having it layered on their
+//! routes: an axum route layer costs a boxed future and a cloned service per request, which is
+//! most of what a signature costs (README, "Performance").
 
 use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;
-use crate::api::audit;
+use crate::api::audit::AuditFacts;
 use crate::api::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{Request, State};
@@ -10,35 +15,43 @@ use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,
     ALLOW, HOST, ORIGIN, VARY,
 };
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
-/// The guards of the signing routes, outermost first: audit (and client address), origin and
-/// CORS, rate limit. One layer rather than three, since every axum layer costs a boxed future and
-/// a cloned service per request (README, "Performance").
-pub async fn signing(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let client = audit::identify(&state, &mut request);
-    let preflight = request.method() == Method::OPTIONS;
-    let response = origin(&state, client, request, next).await;
-    if !preflight {
-        audit::write_line(&state, client, &response);
-    }
+/// Runs `issue` behind the guards, outermost first: client address, origin and CORS, rate limit.
+/// What `issue` learns goes into the audit line, which the access log writes for the request.
+pub async fn signing<T: IntoResponse>(
+    state: &AppState,
+    request: Request,
+    issue: impl AsyncFnOnce(Request, &mut AuditFacts) -> Result<T, ApiError>,
+) -> Response {
+    let client = client(state, &request);
+    let mut facts = AuditFacts::new(client);
+    let origin = Origin::judge(state, request.headers());
+    let mut response = if origin.verdict == OriginVerdict::Forbidden {
+        ApiError::OriginForbidden.into_response()
+    } else if let Some(refusal) = rate_limit(state, client) {
+        refusal
+    } else {
+        issue(request, &mut facts).await.into_response()
+    };
+    origin.answer(&mut response);
+    facts.attach(&mut response);
     response
 }
 
-/// Refuses browsers on origins that are neither ours nor listed; answers CORS for listed ones.
-/// An origin is echoed only when it is listed: never reflected blindly.
-async fn origin(state: &AppState, client: ClientIp, request: Request, next: Next) -> Response {
-    let origin = request.headers().get(ORIGIN).cloned();
-    let host = request.headers().get(HOST).and_then(|v| v.to_str().ok());
-    let verdict = state.origins.judge(origin.as_ref().and_then(|v| v.to_str().ok()), host);
-    let preflight = request.method() == Method::OPTIONS && verdict != OriginVerdict::SameOrigin;
-
-    let mut response = match verdict {
+/// `OPTIONS` on a signing route: a CORS preflight from a listed origin (or any, with `*`) gets the
+/// methods and headers it may use; the service's own origin and non-browsers get the route's
+/// methods (`allow`). An origin is echoed only when it is listed: never reflected blindly.
+pub fn options(state: &AppState, request: &Request, allow: &'static str) -> Response {
+    let origin = Origin::judge(state, request.headers());
+    let mut response = match origin.verdict {
         OriginVerdict::Forbidden => ApiError::OriginForbidden.into_response(),
-        _ if preflight => {
+        OriginVerdict::SameOrigin => (StatusCode::NO_CONTENT, [(ALLOW, allow)]).into_response(),
+        OriginVerdict::Listed | OriginVerdict::Any => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             let headers = response.headers_mut();
             headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
@@ -46,37 +59,52 @@ async fn origin(state: &AppState, client: ClientIp, request: Request, next: Next
             headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
             response
         }
-        _ => match rate_limit(state, client, &request) {
-            Some(refusal) => refusal,
-            None => next.run(request).await,
-        },
     };
-    let headers = response.headers_mut();
-    headers.append(VARY, HeaderValue::from_static("origin"));
-    match (verdict, origin) {
-        (OriginVerdict::Listed, Some(origin)) => {
-            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        }
-        (OriginVerdict::Any, _) => {
-            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-        }
-        _ => {}
-    }
+    origin.answer(&mut response);
     response
 }
 
-/// `OPTIONS` on a signing route from the service's own origin or a non-browser: the route's
-/// methods (`allow`).
-pub fn options(allow: &'static str) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
-    move || std::future::ready((StatusCode::NO_CONTENT, [(ALLOW, allow)]).into_response())
+/// The request's `Origin` and what it means here.
+struct Origin {
+    verdict: OriginVerdict,
+    header: Option<HeaderValue>,
+}
+
+impl Origin {
+    fn judge(state: &AppState, headers: &HeaderMap) -> Self {
+        let header = headers.get(ORIGIN);
+        let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+        let verdict = state.origins.judge(header.and_then(|v| v.to_str().ok()), host);
+        Self { verdict, header: header.cloned() }
+    }
+
+    /// The CORS headers of the reply.
+    fn answer(self, response: &mut Response) {
+        let headers = response.headers_mut();
+        headers.append(VARY, HeaderValue::from_static("origin"));
+        match (self.verdict, self.header) {
+            (OriginVerdict::Listed, Some(origin)) => {
+                headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            }
+            (OriginVerdict::Any, _) => {
+                headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Who the client is, for the rate limit and the audit line: the peer, or the address a trusted
+/// proxy forwarded.
+fn client(state: &AppState, request: &Request) -> ClientIp {
+    // In-process requests (tests) have no peer; they count as one unspecified client.
+    let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    state.trusted_proxies.client(peer, request.headers())
 }
 
 /// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or answers 429.
-fn rate_limit(state: &AppState, client: ClientIp, request: &Request) -> Option<Response> {
+fn rate_limit(state: &AppState, client: ClientIp) -> Option<Response> {
     let limiter = state.rate_limiter.as_ref()?;
-    if request.method() == Method::OPTIONS {
-        return None;
-    }
     let retry_after = limiter.check(client, Instant::now()).err()?;
     Some(ApiError::TooManyRequests { retry_after }.into_response())
 }

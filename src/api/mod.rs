@@ -5,6 +5,7 @@ pub mod error;
 pub mod guard;
 pub mod json;
 pub mod openapi;
+pub mod reply;
 pub mod request;
 pub mod sign;
 pub mod video;

@@ -1,17 +1,17 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
 use crate::access::policy::Caller;
-use crate::api::audit::{self, AuditFacts};
+use crate::api::audit::AuditFacts;
 use crate::api::error::{ApiError, BODY};
-use crate::api::request;
+use crate::api::reply::JsonObject;
+use crate::api::{guard, request};
 use crate::signature::{Format, SignError};
 use crate::state::{AppState, Secrets};
-use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -32,17 +32,30 @@ pub struct SignatureReply {
     pub expires_at: Option<u64>,
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    audit::with_facts(async |facts| issue(&state, &headers, body, facts).await).await
+impl IntoResponse for SignatureReply {
+    fn into_response(self) -> Response {
+        let mut object = JsonObject::with_capacity(self.signature.len() + self.sdk_key.len() + 96);
+        object.string("signature", &self.signature).string("sdkKey", &self.sdk_key);
+        if let Some(number) = &self.meeting_number {
+            object.string("meetingNumber", number);
+        }
+        if let Some(role) = self.role {
+            object.number("role", role.into());
+        }
+        if let Some(expires_at) = self.expires_at {
+            object.number("expiresAt", expires_at);
+        }
+        object.into_response()
+    }
 }
 
-async fn issue(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-    facts: &mut AuditFacts,
-) -> Result<Json<SignatureReply>, ApiError> {
-    let request = Authenticated::read(state, headers, body).await?;
+pub async fn create(State(state): State<AppState>, request: Request) -> Response {
+    guard::signing(&state, request, async |request, facts| issue(&state, request, facts).await).await
+}
+
+async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<SignatureReply, ApiError> {
+    let (parts, body) = request.into_parts();
+    let request = Authenticated::read(state, &parts.headers, body).await?;
     let secrets = request.secrets;
     let claims = request::decode(&request.body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record(&claims);
@@ -51,13 +64,13 @@ async fn issue(
     facts.kind = Some(if secrets.signer.format() == Format::Legacy { "legacy" } else { "jwt" });
     let expires_at = signature.expires_at;
     let target = claims.meeting;
-    Ok(Json(SignatureReply {
+    Ok(SignatureReply {
         signature: signature.into_string(),
         sdk_key: secrets.signer.sdk_key().to_owned(),
         expires_at: target.is_some().then_some(expires_at),
         meeting_number: target.as_ref().map(|t| t.number.to_string()),
         role: target.map(|t| t.role.as_number()),
-    }))
+    })
 }
 
 /// A request body, read only after the caller's token (if the policy needs one) checked out.

@@ -1,16 +1,15 @@
 //! `POST /video-signature`: Video SDK tokens, enabled by `ZOOM_VIDEO_SDK_KEY` and `_SECRET`.
 
-use crate::api::audit::{self, AuditFacts};
+use crate::api::audit::AuditFacts;
 use crate::api::error::{ApiError, Problem};
+use crate::api::guard;
 use crate::api::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields, text};
+use crate::api::reply::JsonObject;
 use crate::api::sign::Authenticated;
 use crate::signature::{Lifetime, SessionName, VideoClaims, geo_region, session_key, user_identity};
 use crate::state::AppState;
-use axum::Json;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -36,27 +35,31 @@ pub struct VideoSignatureReply {
     pub expires_at: u64,
 }
 
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    audit::with_facts(async |facts| issue(&state, &headers, body, facts).await).await
+impl IntoResponse for VideoSignatureReply {
+    fn into_response(self) -> Response {
+        let mut object = JsonObject::with_capacity(self.signature.len() + 48);
+        object.string("signature", &self.signature).number("expiresAt", self.expires_at);
+        object.into_response()
+    }
 }
 
-async fn issue(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-    facts: &mut AuditFacts,
-) -> Result<Json<VideoSignatureReply>, ApiError> {
+pub async fn create(State(state): State<AppState>, request: Request) -> Response {
+    guard::signing(&state, request, async |request, facts| issue(&state, request, facts).await).await
+}
+
+async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<VideoSignatureReply, ApiError> {
     if state.secrets().video.is_none() {
         return Err(ApiError::VideoDisabled);
     }
-    let request = Authenticated::read(state, headers, body).await?;
+    let (parts, body) = request.into_parts();
+    let request = Authenticated::read(state, &parts.headers, body).await?;
     let Some(signer) = &request.secrets.video else { return Err(ApiError::VideoDisabled) };
     let claims = decode(&request.body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record_video(&claims);
     request.secrets.policy.authorize_video(request.caller, &claims, request.authorization_given)?;
     let signature = signer.video_jwt(&claims, state.clock.now());
     facts.kind = Some("video");
-    Ok(Json(VideoSignatureReply { expires_at: signature.expires_at, signature: signature.into_string() }))
+    Ok(VideoSignatureReply { expires_at: signature.expires_at, signature: signature.into_string() })
 }
 
 /// Decodes a Video SDK token request, reporting every problem at once.
