@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower::ServiceExt;
 use zoom_signer::access::RateLimit;
 use zoom_signer::api::{request, video};
+use zoom_signer::config::LogFormat;
 use zoom_signer::signature::{
     Claims, Format, Lifetime, MeetingNumber, MeetingTarget, Role, SessionName, Signer, VideoClaims,
 };
@@ -127,16 +128,14 @@ fn router(c: &mut Criterion) {
     requests_through(c, "router");
 }
 
-/// As `router`, with the production text format at `info` (an access line per request, an audit
-/// line per signature) going through a non-blocking writer into a sink.
+/// As `router`, with the production log lines at `info` (one per request: the access line, or
+/// the audit line on the signing route) in the plain text format, going through the same
+/// non-blocking writer into a sink.
 fn router_logged(c: &mut Criterion) {
     let (writer, _guard) =
         tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::sink());
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
-        .with_writer(writer)
-        .with_ansi(false)
-        .finish();
+    let filter = tracing_subscriber::EnvFilter::new("info");
+    let subscriber = zoom_signer::telemetry::subscriber(LogFormat::Text, filter, false, writer);
     tracing::subscriber::with_default(subscriber, || requests_through(c, "router_logged"));
 }
 

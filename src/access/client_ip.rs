@@ -10,8 +10,22 @@ use std::net::IpAddr;
 pub struct ClientIp(pub IpAddr);
 
 impl std::fmt::Display for ClientIp {
+    /// As `IpAddr` writes it; an IPv4 address (every audit line has one) without `fmt` per octet.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        let IpAddr::V4(v4) = self.0 else { return self.0.fmt(f) };
+        let mut text = [0u8; 15];
+        let mut len = 0;
+        for (i, octet) in v4.octets().into_iter().enumerate() {
+            if i > 0 {
+                text[len] = b'.';
+                len += 1;
+            }
+            let mut buffer = itoa::Buffer::new();
+            let digits = buffer.format(octet).as_bytes();
+            text[len..len + digits.len()].copy_from_slice(digits);
+            len += digits.len();
+        }
+        f.pad(std::str::from_utf8(&text[..len]).expect("digits and dots"))
     }
 }
 
@@ -78,6 +92,15 @@ fn parse_forwarded(entry: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displays_as_the_address_does() {
+        for address in ["0.0.0.0", "127.0.0.1", "203.0.113.9", "255.255.255.255", "10.20.3.40", "::1", "2001:db8::7"] {
+            let ip: IpAddr = address.parse().unwrap();
+            assert_eq!(ClientIp(ip).to_string(), ip.to_string());
+            assert_eq!(format!("[{:>17}]", ClientIp(ip)), format!("[{ip:>17}]"));
+        }
+    }
 
     fn headers(values: &[&str]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -7,6 +7,7 @@ use crate::api::error::{BODY, Problem};
 use crate::signature::{Lifetime, Role};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A request body is flat; this leaves room for odd but harmless values, and keeps the parser's
@@ -40,9 +41,9 @@ pub fn read_fields<const N: usize>(
     };
     let mut values: [Option<Value>; N] = std::array::from_fn(|_| None);
     for (name, value) in fields {
-        match known.iter().position(|k| *k == name) {
+        match known.iter().position(|k| *k == &*name) {
             Some(i) if values[i].is_some() => {
-                problems.push(Problem::new(name.as_str(), format!("{name} is given more than once; give it once")))
+                problems.push(Problem::new(&*name, format!("{name} is given more than once; give it once")))
             }
             Some(i) => values[i] = Some(value),
             None => problems.push(Problem::new(
@@ -147,12 +148,47 @@ pub fn shorten(text: &str) -> String {
 }
 
 /// The top level of a body: an object's fields in order, duplicates kept so they can be refused.
-enum Fields {
-    Object(Vec<(String, Value)>),
+enum Fields<'de> {
+    Object(Vec<(Key<'de>, Value)>),
     Other(&'static str),
 }
 
-impl<'de> serde::Deserialize<'de> for Fields {
+/// A field name, borrowed from the body unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl std::ops::Deref for Key<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(name)))
+            }
+            fn visit_str<E>(self, name: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(name.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(FieldsVisitor)
     }
@@ -161,46 +197,46 @@ impl<'de> serde::Deserialize<'de> for Fields {
 struct FieldsVisitor;
 
 impl<'de> Visitor<'de> for FieldsVisitor {
-    type Value = Fields;
+    type Value = Fields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
-        let mut fields = Vec::new();
-        while let Some(entry) = map.next_entry::<String, Value>()? {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+        let mut fields = Vec::with_capacity(4);
+        while let Some(entry) = map.next_entry::<Key<'de>, Value>()? {
             fields.push(entry);
         }
         Ok(Fields::Object(fields))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Fields, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Fields<'de>, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(Fields::Other("an array"))
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Fields, E> {
+    fn visit_str<E>(self, _: &str) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("a string"))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Fields, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("a boolean"))
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Fields, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("a number"))
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Fields, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("a number"))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Fields, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("a number"))
     }
 
-    fn visit_unit<E>(self) -> Result<Fields, E> {
+    fn visit_unit<E>(self) -> Result<Fields<'de>, E> {
         Ok(Fields::Other("null"))
     }
 }

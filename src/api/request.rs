@@ -49,15 +49,15 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem
 
 fn parse_meeting_number(value: &Value) -> Result<MeetingNumber, String> {
     let must = "must be 1 to 12 digits (spaces and hyphens are ignored)";
-    let text = match value {
-        Value::String(s) => s.clone(),
+    let parsed = match value {
+        Value::String(s) => MeetingNumber::parse(s),
         Value::Number(_) => match integer(value) {
-            Some(whole) if whole >= 0 => whole.to_string(),
+            Some(whole) if whole >= 0 => MeetingNumber::parse(&whole.to_string()),
             _ => return Err(format!("{must}, got {}", describe(value))),
         },
         other => return Err(format!("{must}, got {}", describe(other))),
     };
-    MeetingNumber::parse(&text).map_err(|_| format!("{must}, got {}", describe(value)))
+    parsed.map_err(|_| format!("{must}, got {}", describe(value)))
 }
 
 #[cfg(test)]
@@ -88,6 +88,13 @@ mod tests {
         assert_eq!(claims.lifetime.unwrap().seconds(), 3600);
         assert_eq!(claims.video_webrtc_mode, Some(true));
         assert_eq!(ok(r#"{"meetingNumber": 123456789, "role": 0}"#).meeting.unwrap().role, Role::Participant);
+    }
+
+    #[test]
+    fn field_names_may_be_written_with_escapes() {
+        let claims = ok(r#"{"meeting\u004eumber": "123456789", "r\u006fle": 1}"#);
+        assert_eq!(claims.meeting.unwrap().role, Role::Host);
+        assert_eq!(problems(r#"{"r\u006fle": 1, "role": 0, "meetingNumber": "1"}"#)[0].0, "role");
     }
 
     #[test]

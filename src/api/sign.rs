@@ -12,31 +12,28 @@ use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use std::sync::Arc;
 
 /// A signature request is a few dozen bytes; anything near this is not one.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignatureReply {
+/// The reply: `{"signature", "sdkKey", "meetingNumber", "role", "expiresAt"}`, as Zoom's Node
+/// sample answers (plus `expiresAt`); the last three only for a meeting.
+#[derive(Debug)]
+pub struct SignatureReply<'a> {
     pub signature: String,
-    pub sdk_key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meeting_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdk_key: &'a str,
+    pub meeting_number: Option<&'a str>,
     pub role: Option<u8>,
-    /// Unix seconds; absent for a native-SDK token, as the other two.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Unix seconds.
     pub expires_at: Option<u64>,
 }
 
-impl IntoResponse for SignatureReply {
+impl IntoResponse for SignatureReply<'_> {
     fn into_response(self) -> Response {
         let mut object = JsonObject::with_capacity(self.signature.len() + self.sdk_key.len() + 96);
-        object.string("signature", &self.signature).string("sdkKey", &self.sdk_key);
-        if let Some(number) = &self.meeting_number {
+        object.token("signature", &self.signature).string("sdkKey", self.sdk_key);
+        if let Some(number) = self.meeting_number {
             object.string("meetingNumber", number);
         }
         if let Some(role) = self.role {
@@ -53,7 +50,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Response
     guard::signing(&state, request, async |request, facts| issue(&state, request, facts).await).await
 }
 
-async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<SignatureReply, ApiError> {
+async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let request = Authenticated::read(state, &parts.headers, body).await?;
     let secrets = request.secrets;
@@ -63,14 +60,15 @@ async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Re
     let signature = secrets.signer.sign(&claims, state.clock.now())?;
     facts.kind = Some(if secrets.signer.format() == Format::Legacy { "legacy" } else { "jwt" });
     let expires_at = signature.expires_at;
-    let target = claims.meeting;
-    Ok(SignatureReply {
+    let target = claims.meeting.as_ref();
+    let reply = SignatureReply {
         signature: signature.into_string(),
-        sdk_key: secrets.signer.sdk_key().to_owned(),
+        sdk_key: secrets.signer.sdk_key(),
         expires_at: target.is_some().then_some(expires_at),
-        meeting_number: target.as_ref().map(|t| t.number.to_string()),
+        meeting_number: target.map(|t| t.number.as_str()),
         role: target.map(|t| t.role.as_number()),
-    })
+    };
+    Ok(reply.into_response())
 }
 
 /// A request body, read only after the caller's token (if the policy needs one) checked out.

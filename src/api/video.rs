@@ -38,7 +38,7 @@ pub struct VideoSignatureReply {
 impl IntoResponse for VideoSignatureReply {
     fn into_response(self) -> Response {
         let mut object = JsonObject::with_capacity(self.signature.len() + 48);
-        object.string("signature", &self.signature).number("expiresAt", self.expires_at);
+        object.token("signature", &self.signature).number("expiresAt", self.expires_at);
         object.into_response()
     }
 }

@@ -1,7 +1,6 @@
 //! The Meeting SDK JWT, byte for byte as Zoom's own auth sample writes it.
 
 use super::{Claims, Signature, Signer, b64url};
-use std::fmt::Write as _;
 use std::time::SystemTime;
 
 /// base64url of `{"alg":"HS256","typ":"JWT"}`: Zoom's samples put `alg` first.
@@ -31,12 +30,23 @@ impl Signer {
         payload.push_str(&self.sdk_key_json);
         payload.push_str(",\"sdkKey\":");
         payload.push_str(&self.sdk_key_json);
+        let mut number = itoa::Buffer::new();
         if let Some(target) = &claims.meeting {
-            let _ = write!(payload, ",\"mn\":\"{}\",\"role\":{}", target.number, target.role.as_number());
+            payload.push_str(",\"mn\":\"");
+            payload.push_str(target.number.as_str());
+            payload.push_str("\",\"role\":");
+            payload.push_str(number.format(target.role.as_number()));
         }
-        let _ = write!(payload, ",\"iat\":{iat},\"exp\":{exp},\"tokenExp\":{exp}");
+        payload.push_str(",\"iat\":");
+        payload.push_str(number.format(iat));
+        let exp_text = number.format(exp);
+        payload.push_str(",\"exp\":");
+        payload.push_str(exp_text);
+        payload.push_str(",\"tokenExp\":");
+        payload.push_str(exp_text);
         if let Some(mode) = claims.video_webrtc_mode {
-            let _ = write!(payload, ",\"video_webrtc_mode\":{}", u8::from(mode));
+            payload.push_str(",\"video_webrtc_mode\":");
+            payload.push_str(if mode { "1" } else { "0" });
         }
         payload.push('}');
 

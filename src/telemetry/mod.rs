@@ -3,10 +3,16 @@
 //! Lines go to stderr through a background writer, so a slow terminal or log collector never
 //! stalls a request; the returned guard flushes what is left when the process ends.
 
+mod text;
+
+pub use text::{PlainFields, PlainText};
+
 use crate::config::LogFormat;
 use std::io::IsTerminal;
+use tracing::Subscriber;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 pub fn init(format: LogFormat) -> WorkerGuard {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -17,10 +23,25 @@ pub fn init(format: LogFormat) -> WorkerGuard {
     // is empty, so lines are as prompt as before but cost no write each under load.
     let stderr = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
     let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(stderr);
+    // Nothing has set a subscriber before start-up; if something had, its lines would still go out.
+    let _ = tracing::subscriber::set_global_default(subscriber(format, filter, ansi, writer));
+    guard
+}
+
+/// The subscriber [`init`] installs, writing to `writer` (benchmarks and tests bring their own).
+///
+/// Text for a terminal is tracing's own, in colour; text for anything else is [`PlainText`],
+/// the same line without colour, written without `format!` machinery (README, "Performance").
+pub fn subscriber<W>(format: LogFormat, filter: EnvFilter, ansi: bool, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text if ansi => Box::new(builder.finish()),
+        LogFormat::Text => Box::new(builder.event_format(PlainText).fmt_fields(PlainFields).finish()),
+        LogFormat::Json => {
+            Box::new(builder.json().flatten_event(true).with_current_span(true).with_span_list(false).finish())
+        }
     }
-    guard
 }
