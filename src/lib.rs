@@ -7,6 +7,7 @@
 pub mod access;
 pub mod access_log;
 pub mod api;
+pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod lifecycle;

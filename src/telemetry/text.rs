@@ -9,6 +9,7 @@
 //! Values are escaped as tracing escapes them: strings quoted as Rust debug strings, and no
 //! control character (a newline, a terminal escape) ever reaches the log from a value.
 
+use crate::calendar::civil_date;
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -101,20 +102,6 @@ fn digits(into: &mut [u8], mut value: u64) {
         *place = b'0' + (value % 10) as u8;
         value /= 10;
     }
-}
-
-/// Year, month and day of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The level, right-aligned in five columns as tracing writes it, then a space.

@@ -1,5 +1,6 @@
 //! Unix times as people read them: civil UTC dates and "in 1h 59m" / "3h ago". No chrono needed.
 
+use crate::calendar::civil_date;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The last second of year 9999; later "dates" are garbage, not times.
@@ -27,16 +28,8 @@ fn civil(unix: i64) -> Option<(i64, i64, i64, i64, i64, i64)> {
         return None;
     }
     let (days, secs) = (unix / 86_400, unix % 86_400);
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01 (all non-negative here).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_date(days.unsigned_abs());
+    let [year, month, day] = [year, month, day].map(|n| i64::try_from(n).expect("years up to 9999"));
     Some((year, month, day, secs / 3600, secs % 3600 / 60, secs % 60))
 }
 
