@@ -3,6 +3,7 @@
 
 use super::ClientIp;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -65,15 +66,24 @@ impl RateLimiter {
     pub fn check(&self, client: ClientIp, now: Instant) -> Result<(), Duration> {
         let key = bucket_key(client.0);
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let full_at = clients.get(&key).copied().filter(|t| *t > now).unwrap_or(now);
-        let next = full_at + self.interval;
-        if next > now + self.burst {
-            return Err(next - now - self.burst);
+        let known = clients.len();
+        // One lookup for a known client (the common case): the entry is read and written in place.
+        match clients.entry(key) {
+            Entry::Occupied(mut entry) => {
+                let next = (*entry.get()).max(now) + self.interval;
+                if next > now + self.burst {
+                    return Err(next - now - self.burst);
+                }
+                entry.insert(next);
+            }
+            Entry::Vacant(entry) if known < self.max_clients => {
+                entry.insert(now + self.interval);
+            }
+            Entry::Vacant(_) => {
+                make_room(&mut clients, now, self.max_clients);
+                clients.insert(key, now + self.interval);
+            }
         }
-        if !clients.contains_key(&key) && clients.len() >= self.max_clients {
-            make_room(&mut clients, now, self.max_clients);
-        }
-        clients.insert(key, next);
         Ok(())
     }
 
