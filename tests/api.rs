@@ -105,7 +105,9 @@ async fn bodies_over_4_kib_get_413() {
 
 #[tokio::test]
 async fn bodies_that_are_not_json_get_415() {
-    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+    for content_type in
+        [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/jsonp"), Some(";")]
+    {
         let mut request = Request::post("/signature");
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
@@ -114,11 +116,10 @@ async fn bodies_that_are_not_json_get_415() {
         assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
         assert_eq!(reply.reasons()[0].0, "$request");
     }
-    let with_charset = Request::post("/signature")
-        .header(header::CONTENT_TYPE, "Application/JSON; charset=utf-8")
-        .body(Body::from("{}"))
-        .unwrap();
-    assert_eq!(send(with_charset).await.status, StatusCode::OK);
+    for json in ["Application/JSON; charset=utf-8", " application/json ;charset=utf-8"] {
+        let request = Request::post("/signature").header(header::CONTENT_TYPE, json).body(Body::from("{}")).unwrap();
+        assert_eq!(send(request).await.status, StatusCode::OK, "{json}");
+    }
 }
 
 #[tokio::test]

@@ -92,10 +92,11 @@ impl Authenticated {
 }
 
 fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
-    let essence =
-        headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or_default().trim());
+    // The media type before any parameters (`; charset=utf-8`), as bytes: a header value need not
+    // be text, and this runs on every request.
+    let essence = headers.get(CONTENT_TYPE).map(|v| v.as_bytes().split(|&b| b == b';').next().unwrap_or_default());
     match essence {
-        Some(mime) if mime.eq_ignore_ascii_case("application/json") => Ok(()),
+        Some(mime) if mime.trim_ascii().eq_ignore_ascii_case(b"application/json") => Ok(()),
         _ => Err(ApiError::UnsupportedMediaType),
     }
 }
