@@ -7,14 +7,14 @@
 # What it does: builds the release binary; starts it from an empty directory with its default
 # settings except SIGNER_RATE_LIMIT (raised so it never trips) and --demo credentials, logs to a
 # file; pins the server and wrk to different cores (when there are two); then, at 16 and 64
-# connections, loads `POST /signature` and `GET /healthz` alternately, 5 rounds of
+# connections, loads `POST /signature` and `GET /healthz` alternately, 3 rounds of
 # BENCH_DURATION seconds each. It prints, per endpoint and connection count, req/s, p50, p99,
 # errors and the server's CPU time per request; the ratio signature/healthz (the median of the
 # rounds' ratios, each round's two runs being back to back); the idle and peak
 # RSS; and the time from spawning the process to its first healthy answer.
 #
 # Loopback only (127.0.0.1), every step bounded in time; the server is stopped on exit.
-# Settings (environment): BENCH_DURATION (s, default 5), BENCH_ROUNDS (5), BENCH_CONNECTIONS
+# Settings (environment): BENCH_DURATION (s, default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS
 # ("16 64"), BENCH_PORT (first port tried, 4000), BENCH_STARTS (extra cold starts timed, 5),
 # BENCH_KEEP_LOG=1 (keep the server's log file), BENCH_BIN (measure this binary instead of
 # building one), RUST_LOG (passed to the server).
@@ -22,7 +22,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${BENCH_DURATION:-5}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
 CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
 STARTS=${BENCH_STARTS:-5}
 SERVER_LOG_LEVEL=${RUST_LOG:-}
