@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of the release binary over loopback, every default layer on.
 #
-#   bench/load.sh                  # the default: RUST_LOG=info (access and audit lines written)
+#   bench/load.sh                  # the default: RUST_LOG=info (one access or audit line per request)
 #   RUST_LOG=warn bench/load.sh    # the same with the per-request lines off, to price them
 #
 # What it does: builds the release binary; starts it from an empty directory with its default
