@@ -2,8 +2,8 @@
 //! limit), origin and CORS, rate limit; and the request timeout every route has.
 //!
 //! The signing handlers call [`signing`] themselves rather than having it layered on their
-//! routes: an axum route layer costs a boxed future and a cloned service per request, which is
-//! most of what a signature costs (README, "Performance").
+//! routes: an axum route layer costs a boxed future and a cloned service per request, as much
+//! as the guards themselves (README, "Performance").
 
 use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;

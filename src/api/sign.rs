@@ -19,7 +19,6 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 /// The reply: `{"signature", "sdkKey", "meetingNumber", "role", "expiresAt"}`, as Zoom's Node
 /// sample answers (plus `expiresAt`); the last three only for a meeting.
-#[derive(Debug)]
 pub struct SignatureReply<'a> {
     pub signature: String,
     pub sdk_key: &'a str,

@@ -10,7 +10,6 @@ use crate::signature::{Lifetime, SessionName, VideoClaims, geo_region, session_k
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::Value;
 
 const FIELDS: [&str; 10] = [
@@ -27,8 +26,7 @@ const FIELDS: [&str; 10] = [
 ];
 const EXAMPLE: &str = r#"{"sessionName": "standup", "role": 0}"#;
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// The reply: `{"signature", "expiresAt"}`.
 pub struct VideoSignatureReply {
     pub signature: String,
     /// Unix seconds.
