@@ -41,6 +41,10 @@ fn decode_plain(body: &[u8], max_lifetime: Lifetime) -> Option<Claims> {
     fn given<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(value: D) -> Result<Option<T>, D::Error> {
         T::deserialize(value).map(Some)
     }
+    // serde would also read the struct from an array (`["1", 0]`): only an object is plain.
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
     let plain: Plain = serde_json::from_slice(body).ok()?;
     let meeting = match (plain.meeting_number, plain.role) {
         (Some(number), Some(role)) if number.bytes().all(|b| b.is_ascii_digit()) => Some(MeetingTarget {
@@ -157,7 +161,12 @@ mod tests {
             assert!(decode_plain(body.as_bytes(), max()).is_some(), "{body}");
             assert_eq!(decode_plain(body.as_bytes(), max()).map(Ok), Some(decode_reporting(body.as_bytes(), max())));
         }
-        for body in [r#"{"meetingNumber":123456789,"role":0}"#, r#"{"meetingNumber":"1","role":0,"role":0}"#] {
+        for body in [
+            r#"{"meetingNumber":123456789,"role":0}"#,
+            r#"{"meetingNumber":"1","role":0,"role":0}"#,
+            "[]",
+            r#"["123456789", 0]"#,
+        ] {
             assert!(decode_plain(body.as_bytes(), max()).is_none(), "{body}");
         }
     }
@@ -216,6 +225,7 @@ mod tests {
         assert!(found[0].1.contains("line 3 column 1"), "{}", found[0].1);
         assert!(problems("")[0].1.starts_with("the body is empty"));
         assert!(problems("[1,2]")[0].1.ends_with("got an array"));
+        assert!(problems(" []")[0].1.ends_with("got an array"), "an empty array is not an empty object");
         assert!(problems(&"[".repeat(1000))[0].1.starts_with("the body nests deeper than 8 levels"));
         let nested = format!(r#"{{"meetingNumber": {}1{}, "role": 0}}"#, "[".repeat(8), "]".repeat(8));
         assert!(problems(&nested)[0].1.contains("nests deeper"));
@@ -272,9 +282,13 @@ mod tests {
             field("videoWebRtcMode", small.boxed()),
             proptest::option::of(prop_oneof![Just("\"role\": 0"), Just("\"extra\": 1")]),
         )
-            .prop_map(|(a, b, c, d, e)| {
+            .prop_flat_map(|(a, b, c, d, e)| {
                 let fields: Vec<String> = [a, b, c, d, e.map(str::to_owned)].into_iter().flatten().collect();
-                format!("{{{}}}", fields.join(", "))
+                let values: Vec<String> =
+                    fields.iter().map(|f| f.split_once(": ").map_or(f.clone(), |(_, v)| v.to_owned())).collect();
+                // The same fields as an object, or their values as an array (which serde would read
+                // into a struct, too).
+                prop_oneof![Just(format!("{{{}}}", fields.join(", "))), Just(format!("[{}]", values.join(", ")))]
             })
     }
 
