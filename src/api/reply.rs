@@ -8,7 +8,6 @@
 use axum::body::Body;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Response};
-use serde::Serialize;
 
 /// The headers a reply ends up with (type, CORS, request id, security headers): the map is
 /// allocated once rather than grown as the layers add them.
@@ -32,14 +31,17 @@ impl JsonObject {
         }
         // Keys are this crate's own names, which need no escapes.
         debug_assert!(!needs_escape(key.as_bytes()), "{key:?} needs escapes");
-        self.out.push('"');
-        self.out.push_str(key);
-        self.out.push_str("\":");
+        quoted(&mut self.out, key);
+        self.out.push(':');
     }
 
     pub fn string(&mut self, key: &str, value: &str) -> &mut Self {
         self.key(key);
-        string(&mut self.out, value);
+        if needs_escape(value.as_bytes()) {
+            self.out.push_str(&serde_json::to_string(value).expect("a string always serialises"));
+        } else {
+            quoted(&mut self.out, value);
+        }
         self
     }
 
@@ -48,9 +50,7 @@ impl JsonObject {
     pub fn token(&mut self, key: &str, token: &str) -> &mut Self {
         debug_assert!(!needs_escape(token.as_bytes()), "a token is base64 and dots");
         self.key(key);
-        self.out.push('"');
-        self.out.push_str(token);
-        self.out.push('"');
+        quoted(&mut self.out, token);
         self
     }
 
@@ -71,23 +71,16 @@ impl JsonObject {
     }
 }
 
-fn string(out: &mut String, value: &str) {
-    if !needs_escape(value.as_bytes()) {
-        out.push('"');
-        out.push_str(value);
-        out.push('"');
-    } else {
-        out.push_str(&json(&value));
-    }
+/// `"text"`, for text that needs no escapes.
+fn quoted(out: &mut String, text: &str) {
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
 }
 
 /// Whether JSON needs any byte of `bytes` escaped.
 fn needs_escape(bytes: &[u8]) -> bool {
     bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
-fn json(value: &impl Serialize) -> String {
-    serde_json::to_string(value).expect("a string always serialises")
 }
 
 #[cfg(test)]
