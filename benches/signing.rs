@@ -19,8 +19,8 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower::ServiceExt;
 use zoom_signer::access::RateLimit;
-use zoom_signer::api::{request, video};
 use zoom_signer::config::LogFormat;
+use zoom_signer::http::{request, video};
 use zoom_signer::signature::{
     Claims, Format, Lifetime, MeetingNumber, MeetingTarget, Role, SessionName, Signer, VideoClaims,
 };
@@ -135,7 +135,7 @@ fn router_logged(c: &mut Criterion) {
     let (writer, _guard) =
         tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::sink());
     let filter = tracing_subscriber::EnvFilter::new("info");
-    let subscriber = zoom_signer::telemetry::subscriber(LogFormat::Text, filter, false, writer);
+    let subscriber = zoom_signer::observability::subscriber(LogFormat::Text, filter, false, writer);
     tracing::subscriber::with_default(subscriber, || requests_through(c, "router_logged"));
 }
 

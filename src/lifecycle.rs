@@ -2,8 +2,9 @@
 //! gracefully on SIGTERM or SIGINT.
 
 use crate::config::Settings;
-use crate::state::{AppState, Secrets};
-use crate::{metrics_app, serve, serve_router};
+use crate::http::metrics_app;
+use crate::http::state::{AppState, Secrets};
+use crate::server::{serve, serve_router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 use zoom_signer::config::{self, Settings};
-use zoom_signer::{commands, telemetry};
+use zoom_signer::{commands, observability};
 
 fn main() -> ExitCode {
     // Before any secret is read: no core dumps, no ptrace by same-user processes.
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(error) => return config_error(&error),
     };
-    let _log_guard = telemetry::init(settings.log_format);
+    let _log_guard = observability::init(settings.log_format);
     if let Err(error) = not_dumpable {
         tracing::warn!("cannot make the process non-dumpable: {error}");
     }

@@ -2,8 +2,8 @@
 //! shutdown bounded in time. (axum's own `serve` has no header timeout: a client could hold a
 //! connection open forever by dribbling headers.)
 
-use crate::AppState;
-use crate::app;
+use crate::http::app;
+use crate::http::state::AppState;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};

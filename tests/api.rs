@@ -195,7 +195,7 @@ async fn the_page_is_served_without_any_credential() {
 
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
-    let page = zoom_signer::page::JoinPage::new("5.1.4", true);
+    let page = zoom_signer::http::page::JoinPage::new("5.1.4", true);
     let options = zoom_signer::Options { page, ..common::options() };
     let demo = zoom_signer::AppState::new(common::signer(Format::Jwt), options);
     let html = String::from_utf8(send_to(demo, Request::get("/").body(Body::empty()).unwrap()).await.body).unwrap();

@@ -13,9 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use zoom_signer::access::{AccessPolicy, TokenSet, TrustedProxies};
-use zoom_signer::page::JoinPage;
+use zoom_signer::http::page::JoinPage;
+use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{Format, Signer};
-use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const KEY: &str = "browser-test-key";

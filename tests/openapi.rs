@@ -1,4 +1,4 @@
-//! The API contract, `src/api/openapi.json` (served as `GET /openapi.json`), kept true: through
+//! The API contract, `src/http/openapi.json` (served as `GET /openapi.json`), kept true: through
 //! `app()` in-process, a request for every (operation, status) pair the document names, each reply
 //! checked against the document (status documented for that operation, body against the
 //! documented schema, documented headers present and matching), and then both ways: every status
@@ -14,9 +14,9 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TokenSet};
+use zoom_signer::http::state::Secrets;
 use zoom_signer::server::ServerLimits;
 use zoom_signer::signature::{Format, Signer};
-use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
@@ -37,7 +37,7 @@ struct Contract {
 
 impl Contract {
     fn load() -> Self {
-        let document = serde_json::from_str(zoom_signer::api::openapi::DOCUMENT).expect("openapi.json is JSON");
+        let document = serde_json::from_str(zoom_signer::http::openapi::DOCUMENT).expect("openapi.json is JSON");
         Self { document }
     }
 
@@ -363,10 +363,11 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
     for path in ["/", "/healthz", "/assets/join.js", "/assets/join.css", "/openapi.json"] {
         all.push(("GET", open(options()), request(Method::GET, path)));
         let with_id =
-            with_header(request(Method::GET, path), zoom_signer::access_log::REQUEST_ID.clone(), "client-id-1");
+            with_header(request(Method::GET, path), zoom_signer::http::request_log::REQUEST_ID.clone(), "client-id-1");
         all.push(("GET with the client's x-request-id", open(options()), with_id));
     }
-    let insane_id = with_header(request(Method::GET, "/healthz"), zoom_signer::access_log::REQUEST_ID.clone(), "a b c");
+    let insane_id =
+        with_header(request(Method::GET, "/healthz"), zoom_signer::http::request_log::REQUEST_ID.clone(), "a b c");
     all.push(("an x-request-id that is replaced", open(options()), insane_id));
 
     // Requests no operation takes.
@@ -423,7 +424,7 @@ async fn every_documented_status_is_reached_and_every_reply_matches_the_document
     let undocumented: Vec<_> = reached.keys().filter(|k| !documented.contains(*k)).collect();
     assert!(
         problems.is_empty() && missing.is_empty() && undocumented.is_empty(),
-        "the app and src/api/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
+        "the app and src/http/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
          documented but not reached: {missing:?}\nreached but not documented: {undocumented:?}\n(table above)",
         problems.join("\n  "),
     );

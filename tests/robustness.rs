@@ -9,8 +9,8 @@ use common::{options, send_to, signer};
 use proptest::prelude::*;
 use secrecy::SecretString;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, TokenSet};
+use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::Format;
-use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const HEADER_NAMES: &[&str] = &[

@@ -12,8 +12,8 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::time::Duration;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TokenSet, TrustedProxies};
+use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{Format, MeetingNumber};
-use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
@@ -257,7 +257,8 @@ async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestor
     assert!(csp.contains("script-src 'self' https://source.zoom.us"), "{csp}");
     assert!(csp.ends_with("frame-ancestors 'self'"), "{csp}");
 
-    let framed = zoom_signer::page::JoinPage::new("6.2.0", false).with_frame_ancestors("https://intranet.example.com");
+    let framed =
+        zoom_signer::http::page::JoinPage::new("6.2.0", false).with_frame_ancestors("https://intranet.example.com");
     let page =
         send_to(state(Options { page: framed, ..options() }), Request::get("/").body(Body::empty()).unwrap()).await;
     assert!(page.header(header::CONTENT_SECURITY_POLICY).ends_with("frame-ancestors https://intranet.example.com"));

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;
 use zoom_signer::access::{AccessPolicy, RateLimit, TokenSet};
+use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{Format, SessionName, Signer};
-use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 const VIDEO_KEY: &str = "video-sdk-key";

@@ -1,5 +1,5 @@
 //! Who may get a signature: tokens, host role, meeting allow-list, origins, client addresses and
-//! rate limits. The pieces are plain types; `crate::api` applies them to requests.
+//! rate limits. The pieces are plain types; `crate::http` applies them to requests.
 
 pub mod client_ip;
 pub mod origin;

@@ -18,7 +18,7 @@
 // nothing the page or Zoom's SDK does may violate it (see watchCsp). The happy paths run the real
 // SDK up to its wc/info request, so they prove the policy allows what the SDK needs up to there.
 // What the SDK does only after Zoom accepts a signature (media servers, audio worklets, wasm in
-// workers) cannot be reached here; src/page/mod.rs says which parts of the policy are for that.
+// workers) cannot be reached here; src/http/page/mod.rs says which parts of the policy are for that.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -3,7 +3,7 @@
 //!
 //! Values are accepted as clients of Zoom's Node sample send them: numbers or numeric strings.
 
-use crate::api::error::{BODY, Problem};
+use crate::http::error::{BODY, Problem};
 use crate::signature::{Lifetime, Role};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;

@@ -4,8 +4,8 @@
 //! with spaces or hyphens. Refuses unknown and repeated fields, since a typo must never silently
 //! produce a different token than the one asked for.
 
-use crate::api::error::Problem;
-use crate::api::json::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
+use crate::http::error::Problem;
+use crate::http::json::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget, Role};
 use serde_json::Value;
 

@@ -1,12 +1,12 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
 use crate::access::policy::Caller;
-use crate::api::audit::AuditFacts;
-use crate::api::error::{ApiError, BODY};
-use crate::api::reply::JsonObject;
-use crate::api::{guard, request};
+use crate::http::error::{ApiError, BODY};
+use crate::http::reply::JsonObject;
+use crate::http::state::{AppState, Secrets};
+use crate::http::{guard, request};
+use crate::observability::audit::AuditFacts;
 use crate::signature::{Format, SignError};
-use crate::state::{AppState, Secrets};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;

@@ -21,7 +21,7 @@ mod tests {
 
     #[test]
     fn is_an_openapi_3_1_document_whose_references_resolve() {
-        let document: Value = serde_json::from_str(DOCUMENT).expect("src/api/openapi.json is JSON");
+        let document: Value = serde_json::from_str(DOCUMENT).expect("src/http/openapi.json is JSON");
         assert_eq!(document["openapi"], "3.1.0");
         let mut stack = vec![&document];
         let mut references = 0;

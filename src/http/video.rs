@@ -1,13 +1,13 @@
 //! `POST /video-signature`: Video SDK tokens, enabled by `ZOOM_VIDEO_SDK_KEY` and `_SECRET`.
 
-use crate::api::audit::AuditFacts;
-use crate::api::error::{ApiError, Problem};
-use crate::api::guard;
-use crate::api::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields, text};
-use crate::api::reply::JsonObject;
-use crate::api::sign::Authenticated;
+use crate::http::error::{ApiError, Problem};
+use crate::http::guard;
+use crate::http::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields, text};
+use crate::http::reply::JsonObject;
+use crate::http::sign::Authenticated;
+use crate::http::state::AppState;
+use crate::observability::audit::AuditFacts;
 use crate::signature::{Lifetime, SessionName, VideoClaims, geo_region, session_key, user_identity};
-use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;

@@ -3,6 +3,8 @@
 //! Lines go to stderr through a background writer, so a slow terminal or log collector never
 //! stalls a request; the returned guard flushes what is left when the process ends.
 
+pub mod audit;
+pub mod metrics;
 mod text;
 
 pub use text::{PlainFields, PlainText};

@@ -9,7 +9,7 @@ use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 const INDEX_HTML: &str = include_str!("index.html");
 const JOIN_JS: &str = include_str!("join.js");

@@ -1,8 +1,8 @@
 //! Prometheus metrics, kept in atomics and rendered as text on demand. Served on its own listener
 //! (`SIGNER_METRICS_ADDR`) so it need not be public.
 
+use crate::http::state::AppState;
 use crate::signature::Role;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;

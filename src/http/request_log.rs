@@ -1,11 +1,11 @@
 //! Per request: an `x-request-id` (the client's, if sane, else a new one) that is returned and
 //! carried by every log line of the request; the request metrics; and one log line. That line is
 //! the access line (method, route, status, latency) or, for a request on a signing route, the
-//! audit line, which carries the same fields ([`crate::api::audit`]). Never a body, header value,
+//! audit line, which carries the same fields ([`crate::observability::audit`]). Never a body, header value,
 //! query string or signature: the route is the matched pattern, not the path that was sent.
 
-use crate::api::audit::{self, Access, AuditFacts};
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::observability::audit::{self, Access, AuditFacts};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;

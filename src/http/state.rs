@@ -3,8 +3,8 @@
 
 use crate::access::{AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies};
 use crate::config::Settings;
-use crate::metrics::Metrics;
-use crate::page::JoinPage;
+use crate::http::page::JoinPage;
+use crate::observability::metrics::Metrics;
 use crate::server::ServerLimits;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
 use std::sync::{Arc, RwLock};

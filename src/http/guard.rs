@@ -7,9 +7,9 @@
 
 use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;
-use crate::api::audit::AuditFacts;
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::observability::audit::AuditFacts;
 use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,

@@ -6,9 +6,9 @@
 //! status, latency), and the access log writes it in place of the access line ([`write_line`]).
 
 use crate::access::ClientIp;
-use crate::api::error::RefusalReason;
+use crate::http::error::RefusalReason;
+use crate::http::state::AppState;
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
-use crate::state::AppState;
 use axum::http::Method;
 use axum::response::Response;
 use std::time::Duration;
