@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TokenSet};
+use zoom_signer::config::ServerLimits;
 use zoom_signer::http::state::Secrets;
-use zoom_signer::server::ServerLimits;
 use zoom_signer::signature::{Format, Signer};
 use zoom_signer::{AppState, Options};
 

@@ -267,7 +267,7 @@ async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestor
 #[tokio::test]
 async fn a_request_whose_body_never_arrives_gets_408() {
     let limits =
-        zoom_signer::server::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
+        zoom_signer::config::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
     let request = Request::post("/signature")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::new(common::Stalled))

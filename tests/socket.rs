@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use zoom_signer::server::ServerLimits;
+use zoom_signer::config::ServerLimits;
 use zoom_signer::signature::Format;
 use zoom_signer::{AppState, Options};
 

@@ -5,8 +5,8 @@
 //! one line on standard error. `iat` is backdated by `SIGNER_BACKDATE` and the lifetime defaults
 //! to `SIGNER_TTL`, as in the service.
 
-use super::Keys;
 use crate::config::Credentials;
+use crate::config::{SignArgs, ToolSettings};
 use crate::signature::{
     Claims, Format, Lifetime, MeetingNumber, MeetingTarget, Role, SessionName, Signature, Signer, VideoClaims,
 };
@@ -14,31 +14,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-#[derive(Debug, Clone, clap::Args)]
-#[command(group(
-    clap::ArgGroup::new("target")
-        .required(true)
-        .args(["meeting", "session", "native"])
-))]
-pub struct SignArgs {
-    /// Meeting number (Meeting SDK JWT); spaces and hyphens are ignored.
-    #[arg(long, conflicts_with = "session")]
-    pub meeting: Option<String>,
-    /// Video SDK session name (Video SDK JWT, made with ZOOM_VIDEO_SDK_KEY and _SECRET).
-    #[arg(long)]
-    pub session: Option<String>,
-    /// A native-SDK token: a Meeting SDK JWT without meeting number or role.
-    #[arg(long, conflicts_with = "role")]
-    pub native: bool,
-    /// 0 participant, 1 host.
-    #[arg(long, default_value = "0")]
-    pub role: String,
-    /// Lifetime in seconds (1800..172800); default SIGNER_TTL.
-    #[arg(long)]
-    pub ttl: Option<String>,
-}
-
-pub fn run(args: &SignArgs, keys: &Keys, now: SystemTime) -> ExitCode {
+pub fn run(args: &SignArgs, keys: &ToolSettings, now: SystemTime) -> ExitCode {
     let signature = match sign(args, keys, now) {
         Ok(signature) => signature,
         Err(problem) => {
@@ -57,7 +33,7 @@ pub fn run(args: &SignArgs, keys: &Keys, now: SystemTime) -> ExitCode {
 }
 
 /// The signature `args` ask for, or the one line saying which flag or setting is wrong.
-pub fn sign(args: &SignArgs, keys: &Keys, now: SystemTime) -> Result<Signature, String> {
+pub fn sign(args: &SignArgs, keys: &ToolSettings, now: SystemTime) -> Result<Signature, String> {
     let lifetime = args.ttl.as_deref().map(ttl).transpose()?;
     let role = role(&args.role)?;
     if let Some(session) = &args.session {
@@ -77,7 +53,7 @@ pub fn sign(args: &SignArgs, keys: &Keys, now: SystemTime) -> Result<Signature, 
     signer(credentials, keys).sign(&claims, now).map_err(|e| e.to_string())
 }
 
-fn signer(credentials: &Credentials, keys: &Keys) -> Signer {
+fn signer(credentials: &Credentials, keys: &ToolSettings) -> Signer {
     Signer::new(credentials.sdk_key.clone(), credentials.sdk_secret.clone(), Format::Jwt)
         .with_backdate(keys.backdate_seconds)
         .with_default_lifetime(keys.default_lifetime)
@@ -128,13 +104,13 @@ mod tests {
         Wrapper::try_parse_from(std::iter::once("sign").chain(flags.iter().copied())).map(|w| w.args)
     }
 
-    fn keys() -> Keys {
+    fn keys() -> ToolSettings {
         let pair =
             |key: &str, secret: &str| Credentials { sdk_key: key.into(), sdk_secret: SecretString::from(secret) };
-        Keys {
+        ToolSettings {
             meeting: Some(pair("abc123", "secret")),
             video: Some(pair("video-key", "video-secret")),
-            ..Keys::default()
+            ..ToolSettings::default()
         }
     }
 
@@ -186,7 +162,7 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_the_variables() {
-        let none = Keys::default();
+        let none = ToolSettings::default();
         let error = sign(&args(&["--meeting", "1"]).unwrap(), &none, at(0)).unwrap_err();
         assert!(error.starts_with("ZOOM_MEETING_SDK_KEY and ZOOM_MEETING_SDK_SECRET are not set"));
         let error = sign(&args(&["--session", "s"]).unwrap(), &none, at(0)).unwrap_err();

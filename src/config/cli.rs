@@ -234,7 +234,43 @@ pub enum Command {
     Healthcheck,
     /// Decodes a Meeting SDK, Video SDK or legacy signature and checks it against every rule Zoom
     /// applies (and its HMAC, when the matching secret is configured). Exits 0 when nothing is wrong.
-    Inspect(crate::commands::inspect::InspectArgs),
+    Inspect(InspectArgs),
     /// Prints a signature made with the configured credentials, for scripts and quick tests.
-    Sign(crate::commands::sign::SignArgs),
+    Sign(SignArgs),
+}
+
+/// `zoom-signer inspect`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InspectArgs {
+    /// The signature to inspect, or `-` to read it from standard input (which keeps it out of
+    /// the process list and shell history).
+    pub signature: String,
+    /// Print the report as one JSON object, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `zoom-signer sign`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("target")
+        .required(true)
+        .args(["meeting", "session", "native"])
+))]
+pub struct SignArgs {
+    /// Meeting number (Meeting SDK JWT); spaces and hyphens are ignored.
+    #[arg(long, conflicts_with = "session")]
+    pub meeting: Option<String>,
+    /// Video SDK session name (Video SDK JWT, made with ZOOM_VIDEO_SDK_KEY and _SECRET).
+    #[arg(long)]
+    pub session: Option<String>,
+    /// A native-SDK token: a Meeting SDK JWT without meeting number or role.
+    #[arg(long, conflicts_with = "role")]
+    pub native: bool,
+    /// 0 participant, 1 host.
+    #[arg(long, default_value = "0")]
+    pub role: String,
+    /// Lifetime in seconds (1800..172800); default SIGNER_TTL.
+    #[arg(long)]
+    pub ttl: Option<String>,
 }

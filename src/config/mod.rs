@@ -2,12 +2,15 @@
 //! values. A bad value stops the process with one line naming the variable and what is wrong.
 
 mod cli;
+mod limits;
 mod parse;
+mod tools;
 
-pub use cli::{Cli, Command};
+pub use cli::{Cli, Command, InspectArgs, SignArgs};
+pub use limits::ServerLimits;
+pub use tools::ToolSettings;
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
-use crate::server::ServerLimits;
 use crate::signature::{Format, Lifetime, MeetingNumber, SessionName, Signer};
 use clap::Parser;
 use parse::*;
@@ -262,9 +265,9 @@ fn configured_credentials(cli: &Cli) -> Result<Credentials, ConfigError> {
 }
 
 /// The credentials `inspect` and `sign` may use: whatever is configured, nothing required.
-pub fn command_keys(cli: &Cli) -> Result<crate::commands::Keys, ConfigError> {
+pub fn command_keys(cli: &Cli) -> Result<ToolSettings, ConfigError> {
     let max_ttl = parse_lifetime("SIGNER_MAX_TTL", &cli.max_ttl, Lifetime::MAX)?;
-    Ok(crate::commands::Keys {
+    Ok(ToolSettings {
         meeting: meeting_pair(cli)?,
         video: video_pair(cli)?,
         backdate_seconds: parse_in_range("SIGNER_BACKDATE", &cli.backdate, 0..=MAX_BACKDATE_SECONDS, "seconds")?,

@@ -2,10 +2,10 @@
 //! (on SIGHUP), everything else is read-only.
 
 use crate::access::{AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies};
+use crate::config::ServerLimits;
 use crate::config::Settings;
 use crate::http::page::JoinPage;
 use crate::observability::metrics::Metrics;
-use crate::server::ServerLimits;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

@@ -2,8 +2,8 @@
 
 use super::decode::base64_any;
 use super::{Check, HmacStatus};
-use crate::commands::Keys;
 use crate::config::Credentials;
+use crate::config::ToolSettings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -39,7 +39,7 @@ impl Product {
         }
     }
 
-    fn credentials(self, keys: &Keys) -> Option<&Credentials> {
+    fn credentials(self, keys: &ToolSettings) -> Option<&Credentials> {
         match self {
             Product::Meeting => keys.meeting.as_ref(),
             Product::Video => keys.video.as_ref(),
@@ -75,7 +75,7 @@ pub(super) struct Outcome {
 pub(super) fn outcome(
     product: Product,
     token_key: Option<&str>,
-    keys: &Keys,
+    keys: &ToolSettings,
     verifies: impl Fn(&SecretString) -> bool,
 ) -> Outcome {
     let (key_var, secret_var) = product.variables();

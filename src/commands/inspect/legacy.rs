@@ -5,7 +5,7 @@ use super::hmac::{Product, legacy_message, outcome, verify};
 use super::rules::{Checks, issued, shown};
 use super::time::{date, relative};
 use super::{HmacStatus, Kind, Report};
-use crate::commands::Keys;
+use crate::config::ToolSettings;
 use serde_json::Value;
 
 /// Zoom accepted a legacy signature for about a day after its timestamp.
@@ -16,7 +16,7 @@ const SECONDS_BELOW: i64 = 100_000_000_000;
 const NOTE: &str = "Web SDK 2.7 and later refuse legacy signatures: move to a Meeting SDK JWT \
                     (zoom-signer sign --meeting N).";
 
-pub(super) fn report(text: &str, keys: &Keys, now_ms: i64) -> Report {
+pub(super) fn report(text: &str, keys: &ToolSettings, now_ms: i64) -> Report {
     let parts: Vec<&str> = text.split('.').collect();
     let mut checks = Checks::default();
     let [key, mn, ts, role, hash] = parts[..] else {

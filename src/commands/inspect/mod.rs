@@ -17,23 +17,13 @@ mod time;
 
 pub use decode::Object;
 
-use super::Keys;
+use crate::config::{InspectArgs, ToolSettings};
 use decode::{Decoded, Jwt};
 use hmac::Product;
 use rules::Checks;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::SystemTime;
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct InspectArgs {
-    /// The signature to inspect, or `-` to read it from standard input (which keeps it out of
-    /// the process list and shell history).
-    pub signature: String,
-    /// Print the report as one JSON object, for scripts.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Which signature a text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +123,7 @@ const MAX_LENGTH: usize = 16 * 1024;
 
 /// Decodes `signature` (surrounding whitespace and quotes ignored) and checks it, HMAC included
 /// when `keys` holds the matching secret, as of `now`.
-pub fn inspect(signature: &str, keys: &Keys, now: SystemTime) -> Report {
+pub fn inspect(signature: &str, keys: &ToolSettings, now: SystemTime) -> Report {
     let text = signature.trim();
     let text = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map_or(text, str::trim);
     if text.len() > MAX_LENGTH {
@@ -149,7 +139,7 @@ pub fn inspect(signature: &str, keys: &Keys, now: SystemTime) -> Report {
     }
 }
 
-fn jwt_report(jwt: &Jwt<'_>, keys: &Keys, now: i64) -> Report {
+fn jwt_report(jwt: &Jwt<'_>, keys: &ToolSettings, now: i64) -> Report {
     let payload = &jwt.payload;
     let Some(is_meeting) = claims::is_meeting(payload) else {
         let hint = if payload.has("iss") {
@@ -197,7 +187,7 @@ fn jwt_report(jwt: &Jwt<'_>, keys: &Keys, now: i64) -> Report {
 
 /// Prints the report of `args.signature` (or of standard input for `-`); exits 0 when nothing is
 /// wrong, 1 when something is, 2 when standard input cannot be read.
-pub fn run(args: &InspectArgs, keys: &Keys, now: SystemTime) -> ExitCode {
+pub fn run(args: &InspectArgs, keys: &ToolSettings, now: SystemTime) -> ExitCode {
     let input = if args.signature == "-" {
         let mut bytes = Vec::new();
         let limit = (MAX_LENGTH + 1) as u64;

@@ -31,8 +31,12 @@ fn pair(key: &str, secret: &str) -> Credentials {
     Credentials { sdk_key: key.into(), sdk_secret: SecretString::from(secret) }
 }
 
-fn keys() -> Keys {
-    Keys { meeting: Some(pair("abc123", "secret")), video: Some(pair("video-key", "video-secret")), ..Keys::default() }
+fn keys() -> ToolSettings {
+    ToolSettings {
+        meeting: Some(pair("abc123", "secret")),
+        video: Some(pair("video-key", "video-secret")),
+        ..ToolSettings::default()
+    }
 }
 
 /// A JWT with this exact header and payload text, signed with `secret`.
@@ -147,11 +151,11 @@ fn whitespace_and_quotes_around_a_token_are_ignored() {
 
 #[test]
 fn an_unchecked_hmac_is_not_a_fault() {
-    let report = inspect(MEETING_VECTOR, &Keys::default(), now());
+    let report = inspect(MEETING_VECTOR, &ToolSettings::default(), now());
     assert!(report.ok());
     assert_eq!(report.hmac, HmacStatus::Unchecked);
     assert!(report.hmac_message.contains("ZOOM_MEETING_SDK_SECRET"));
-    let video = inspect(&video_token(json!({})), &Keys::default(), now());
+    let video = inspect(&video_token(json!({})), &ToolSettings::default(), now());
     assert!(video.hmac_message.contains("ZOOM_VIDEO_SDK_SECRET"));
 }
 
@@ -420,8 +424,11 @@ fn json_has_the_documented_shape() {
 #[test]
 fn no_output_ever_shows_a_secret() {
     let canary = "canary-secret-51e7";
-    let keys =
-        Keys { meeting: Some(pair("abc123", canary)), video: Some(pair("video-key", canary)), ..Keys::default() };
+    let keys = ToolSettings {
+        meeting: Some(pair("abc123", canary)),
+        video: Some(pair("video-key", canary)),
+        ..ToolSettings::default()
+    };
     for token in [MEETING_VECTOR.to_owned(), video_token(json!({})), LEGACY_VECTOR.into()] {
         let report = inspect(&token, &keys, now());
         let all = format!("{}{}{report:?}", render::text(&report, now()), render::json(&report));
