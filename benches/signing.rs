@@ -105,7 +105,9 @@ fn application() -> axum::Router {
         rate_limit: Some(RateLimit { count: 1_000_000, period: Duration::from_secs(1) }),
         ..Options::default()
     };
+    let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40_000));
     zoom_signer::app(AppState::new(signer(Format::Jwt), options))
+        .layer(axum::extract::connect_info::MockConnectInfo(peer))
 }
 
 fn requests_through(c: &mut Criterion, group_name: &str) {

@@ -10,7 +10,6 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -78,9 +77,4 @@ pub async fn serve_router(
         tracing::warn!("requests still in flight after {:?}; exiting anyway", limits.shutdown_timeout);
     }
     Ok(())
-}
-
-/// The peer address of a request served by [`serve`] (absent for in-process requests).
-pub fn peer(request_extensions: &axum::http::Extensions) -> Option<SocketAddr> {
-    request_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr)
 }

@@ -4,6 +4,7 @@
 //! Node sample uses for validation errors), so a client needs one code path for all of them.
 
 use crate::access::Refusal;
+use crate::observability::audit::RefusalReason;
 use axum::Json;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -51,13 +52,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("Video SDK signatures are not enabled")]
     VideoDisabled,
-}
-
-/// Put on error responses so the audit line can say why, without parsing the body.
-#[derive(Debug, Clone)]
-pub struct RefusalReason {
-    pub code: &'static str,
-    pub reason: String,
+    /// The app was served without recording each connection's peer (`zoom_signer::serve` does).
+    #[error("no client address")]
+    NoClientAddress,
 }
 
 impl ApiError {
@@ -76,6 +73,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound | Self::VideoDisabled => StatusCode::NOT_FOUND,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::NoClientAddress => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -92,6 +90,7 @@ impl ApiError {
             Self::NotFound => "not_found",
             Self::RequestTimeout => "request_timeout",
             Self::VideoDisabled => "video_disabled",
+            Self::NoClientAddress => "no_client_address",
         }
     }
 
@@ -124,6 +123,10 @@ impl ApiError {
             Self::VideoDisabled => request(
                 "Video SDK signatures are not enabled on this server; its operator can enable them by setting \
                  ZOOM_VIDEO_SDK_KEY and ZOOM_VIDEO_SDK_SECRET",
+            ),
+            Self::NoClientAddress => request(
+                "the server did not record the client's address; serve the app with zoom_signer::serve, or \
+                 axum's into_make_service_with_connect_info::<SocketAddr>()",
             ),
         }
     }

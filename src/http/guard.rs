@@ -1,66 +1,149 @@
-//! Guards in front of the signing handlers: client address (for the audit line and the rate
-//! limit), origin and CORS, rate limit; and the request timeout every route has.
+//! The signing routes' guards, as one tower layer ([`SigningGuardLayer`]) that the route table puts
+//! on the signing group, so a route added to the group runs them with no other line. Outermost
+//! first: the client's address, origin and CORS (CORS preflights are answered here), the rate
+//! limit, and the audit line every request on the group gets, refused or not.
 //!
-//! The signing handlers call [`signing`] themselves rather than having it layered on their
-//! routes: an axum route layer costs a boxed future and a cloned service per request, as much
-//! as the guards themselves (README, "Performance").
+//! A plain tower service with a concrete future rather than `middleware::from_fn`, which boxes a
+//! future and clones the state for each request (bench/README.md has what each costs).
 
 use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::observability::audit::AuditFacts;
+use crate::observability::audit::{AuditFacts, SignatureFacts};
+use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,
-    ALLOW, HOST, ORIGIN, VARY,
+    HOST, ORIGIN, VARY,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, Ipv4Addr};
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
+use tower::{Layer, Service};
 
-/// Runs `issue` behind the guards, outermost first: client address, origin and CORS, rate limit.
-/// What `issue` learns goes into the audit line, which the access log writes for the request.
-pub async fn signing<T: IntoResponse>(
-    state: &AppState,
-    request: Request,
-    issue: impl AsyncFnOnce(Request, &mut AuditFacts) -> Result<T, ApiError>,
-) -> Response {
-    let client = client(state, &request);
-    let mut facts = AuditFacts::new(client);
-    let origin = Origin::judge(state, request.headers());
-    let mut response = if origin.verdict == OriginVerdict::Forbidden {
-        ApiError::OriginForbidden.into_response()
-    } else if let Some(refusal) = rate_limit(state, client) {
-        refusal
-    } else {
-        issue(request, &mut facts).await.into_response()
-    };
-    origin.answer(&mut response);
-    facts.attach(&mut response);
-    response
+/// Puts [`SigningGuard`] in front of every route of a group (`Router::route_layer`).
+#[derive(Clone)]
+pub struct SigningGuardLayer {
+    state: AppState,
 }
 
-/// `OPTIONS` on a signing route: a CORS preflight from a listed origin (or any, with `*`) gets the
-/// methods and headers it may use; the service's own origin and non-browsers get the route's
-/// methods (`allow`). An origin is echoed only when it is listed: never reflected blindly.
-pub fn options(state: &AppState, request: &Request, allow: &'static str) -> Response {
-    let origin = Origin::judge(state, request.headers());
-    let mut response = match origin.verdict {
-        OriginVerdict::Forbidden => ApiError::OriginForbidden.into_response(),
-        OriginVerdict::SameOrigin => (StatusCode::NO_CONTENT, [(ALLOW, allow)]).into_response(),
-        OriginVerdict::Listed | OriginVerdict::Any => {
-            let mut response = StatusCode::NO_CONTENT.into_response();
-            let headers = response.headers_mut();
-            headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
-            headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
-            headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
-            response
+impl SigningGuardLayer {
+    pub fn new(state: &AppState) -> Self {
+        Self { state: state.clone() }
+    }
+}
+
+impl<S> Layer<S> for SigningGuardLayer {
+    type Service = SigningGuard<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SigningGuard { inner, state: self.state.clone() }
+    }
+}
+
+/// The guards in front of one signing route ([`SigningGuardLayer`]).
+#[derive(Clone)]
+pub struct SigningGuard<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> Service<Request> for SigningGuard<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Guarded<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let origin = Origin::judge(&self.state, request.headers());
+        if request.method() == Method::OPTIONS {
+            // A preflight is answered here; the route's own OPTIONS handler (its `Allow`) answers
+            // the service's own pages and non-browsers. Neither counts against the rate limit.
+            let step = match origin.verdict {
+                OriginVerdict::Forbidden => Step::Answered(Some(ApiError::OriginForbidden.into_response())),
+                OriginVerdict::SameOrigin => Step::Running(self.inner.call(request)),
+                OriginVerdict::Listed | OriginVerdict::Any => Step::Answered(Some(preflight())),
+            };
+            return Guarded { step, origin, client: None };
         }
-    };
-    origin.answer(&mut response);
+        let Some(client) = client(&self.state, &request) else {
+            return Guarded {
+                step: Step::Answered(Some(ApiError::NoClientAddress.into_response())),
+                origin,
+                client: None,
+            };
+        };
+        let refusal = if origin.verdict == OriginVerdict::Forbidden {
+            Some(ApiError::OriginForbidden)
+        } else {
+            rate_limit(&self.state, client)
+        };
+        let step = match refusal {
+            Some(refusal) => Step::Answered(Some(refusal.into_response())),
+            None => Step::Running(self.inner.call(request)),
+        };
+        Guarded { step, origin, client: Some(client) }
+    }
+}
+
+/// [`SigningGuard`]'s future: the route's answer (or the guards' refusal), with CORS headers and,
+/// for a signing request, its audit facts.
+pub struct Guarded<F> {
+    step: Step<F>,
+    origin: Origin,
+    /// The client, for a signing request (not for a preflight): its response gets an audit line.
+    client: Option<ClientIp>,
+}
+
+enum Step<F> {
+    Running(F),
+    /// Taken when the future completes.
+    Answered(Option<Response>),
+}
+
+impl<F> Future for Guarded<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut response = match &mut this.step {
+            Step::Running(future) => ready!(Pin::new(future).poll(cx))?,
+            Step::Answered(response) => response.take().expect("a guarded request is answered once"),
+        };
+        this.origin.answer(&mut response);
+        if let Some(client) = this.client {
+            let signature = response.extensions_mut().remove::<SignatureFacts>().unwrap_or_default();
+            response.extensions_mut().insert(AuditFacts { client, signature });
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// The reply to a CORS preflight from a listed origin (or any, with `*`): the methods and headers
+/// it may use. An origin is echoed only when it is listed: never reflected blindly.
+fn preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+    headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     response
 }
 
@@ -79,10 +162,10 @@ impl Origin {
     }
 
     /// The CORS headers of the reply.
-    fn answer(self, response: &mut Response) {
+    fn answer(&mut self, response: &mut Response) {
         let headers = response.headers_mut();
         headers.append(VARY, HeaderValue::from_static("origin"));
-        match (self.verdict, self.header) {
+        match (self.verdict, self.header.take()) {
             (OriginVerdict::Listed, Some(origin)) => {
                 headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
             }
@@ -95,18 +178,22 @@ impl Origin {
 }
 
 /// Who the client is, for the rate limit and the audit line: the peer, or the address a trusted
-/// proxy forwarded.
-fn client(state: &AppState, request: &Request) -> ClientIp {
-    // In-process requests (tests) have no peer; they count as one unspecified client.
-    let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    state.trusted_proxies.client(peer, request.headers())
+/// proxy forwarded. The peer is what [`crate::server`] records for each connection, or axum's
+/// `MockConnectInfo` for an app served some other way (tests in-process).
+fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
+    let extensions = request.extensions();
+    let peer = match extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => *peer,
+        None => extensions.get::<MockConnectInfo<SocketAddr>>()?.0,
+    };
+    Some(state.trusted_proxies.client(peer.ip(), request.headers()))
 }
 
-/// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or answers 429.
-fn rate_limit(state: &AppState, client: ClientIp) -> Option<Response> {
+/// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or refuses with 429.
+fn rate_limit(state: &AppState, client: ClientIp) -> Option<ApiError> {
     let limiter = state.rate_limiter.as_ref()?;
     let retry_after = limiter.check(client, Instant::now()).err()?;
-    Some(ApiError::TooManyRequests { retry_after }.into_response())
+    Some(ApiError::TooManyRequests { retry_after })
 }
 
 /// Bounds the whole request, body included (`SIGNER_REQUEST_TIMEOUT`).

@@ -14,28 +14,40 @@ pub mod sign;
 pub mod state;
 pub mod video;
 
+use crate::http::guard::SigningGuardLayer;
 use crate::http::state::AppState;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::extract::State;
+use axum::http::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The whole application: routes, fallbacks and the layers every response passes through.
+/// The route table: every route, in groups by the guards they run, and the layers every response
+/// passes through (the last `.layer` is the outermost).
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // Signing: client address, origin and CORS (preflights answered), rate limit, audit line.
+    let signing = Router::new()
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", get(page::index).post(sign::create).options(options("GET, HEAD, OPTIONS, POST")))
-        .route("/signature", post(sign::create).options(options("OPTIONS, POST")))
-        .route("/video-signature", post(video::create).options(options("OPTIONS, POST")))
+        .route("/", post(sign::create).options(allow("GET, HEAD, OPTIONS, POST")))
+        .route("/signature", post(sign::create).options(allow("OPTIONS, POST")))
+        .route("/video-signature", post(video::create).options(allow("OPTIONS, POST")))
+        .route_layer(SigningGuardLayer::new(&state));
+    // Public: no guard beyond the layers below.
+    let public = Router::new()
+        .route("/", get(page::index))
         .route("/healthz", get(health))
         .route("/openapi.json", get(openapi::document))
         .route("/assets/join.js", get(page::script))
-        .route("/assets/join.css", get(page::stylesheet))
+        .route("/assets/join.css", get(page::stylesheet));
+    // Public first: `Allow` lists a path's methods in the order they were merged (GET before POST).
+    Router::new()
+        .merge(public)
+        .merge(signing)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), guard::request_timeout))
@@ -50,7 +62,7 @@ pub fn app(state: AppState) -> Router {
 /// The metrics listener's application: `GET /metrics` only.
 pub fn metrics_app(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(crate::observability::metrics::render))
+        .route("/metrics", get(metrics))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store")))
@@ -58,12 +70,15 @@ pub fn metrics_app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `OPTIONS` on a signing route: CORS preflights, and `allow` (the route's methods) for the rest.
-/// The signing handlers run their guards themselves ([`guard::signing`]).
-fn options(allow: &'static str) -> MethodRouter<AppState> {
-    axum::routing::options(move |State(state): State<AppState>, request: Request| async move {
-        guard::options(&state, &request, allow)
-    })
+/// `OPTIONS` from the service's own pages and non-browsers: the route's methods. (The signing
+/// guard answers CORS preflights before this.)
+fn allow(methods: &'static str) -> MethodRouter<AppState> {
+    axum::routing::options(move || async move { (StatusCode::NO_CONTENT, [(ALLOW, methods)]) })
+}
+
+/// `GET /metrics` on the metrics listener.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }
 
 /// `GET /healthz`: the process is up and serving.

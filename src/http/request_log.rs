@@ -1,11 +1,10 @@
 //! Per request: an `x-request-id` (the client's, if sane, else a new one) that is returned and
-//! carried by every log line of the request; the request metrics; and one log line. That line is
-//! the access line (method, route, status, latency) or, for a request on a signing route, the
-//! audit line, which carries the same fields ([`crate::observability::audit`]). Never a body, header value,
-//! query string or signature: the route is the matched pattern, not the path that was sent.
+//! carried by every log line of the request; the request metrics; and one log line: the access
+//! line, or the audit line for a request the signing guard saw ([`crate::observability`]).
 
 use crate::http::state::AppState;
-use crate::observability::audit::{self, Access, AuditFacts};
+use crate::observability::access::{self, Access};
+use crate::observability::audit::{self, AuditFacts, RefusalReason};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
@@ -32,18 +31,14 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
         let mut response = next.run(request).await;
         let latency = started.elapsed();
         let route = route.as_ref().map(MatchedPath::as_str);
-        state.metrics.record_request(route, response.status().as_u16(), latency);
-        let route = route.unwrap_or("(unmatched)");
+        let status = response.status().as_u16();
+        state.metrics.record_request(route, status, latency);
+        let access = Access { method: &method, route: route.unwrap_or("(unmatched)"), status, latency };
         match response.extensions_mut().remove::<AuditFacts>() {
-            Some(facts) => audit::write_line(&state, &facts, &response, &Access { method: &method, route, latency }),
-            None => tracing::info!(
-                target: "zoom_signer::access",
-                method = %method,
-                route,
-                status = response.status().as_u16(),
-                latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-                "request"
-            ),
+            Some(facts) => {
+                audit::write_line(&state.metrics, &facts, response.extensions().get::<RefusalReason>(), &access)
+            }
+            None => access::write_line(&access),
         }
         response.headers_mut().insert(REQUEST_ID.clone(), request_id);
         response

@@ -3,9 +3,10 @@
 use crate::access::policy::Caller;
 use crate::http::error::{ApiError, BODY};
 use crate::http::reply::JsonObject;
+use crate::http::request;
 use crate::http::state::{AppState, Secrets};
-use crate::http::{guard, request};
-use crate::observability::audit::AuditFacts;
+use crate::observability::audit::SignatureFacts;
+use crate::observability::metrics::SignatureKind;
 use crate::signature::{Format, SignError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -45,11 +46,21 @@ impl IntoResponse for SignatureReply<'_> {
     }
 }
 
+/// Runs behind the signing guards ([`crate::http::guard`]), which the route table puts on it.
 pub async fn create(State(state): State<AppState>, request: Request) -> Response {
-    guard::signing(&state, request, async |request, facts| issue(&state, request, facts).await).await
+    let mut facts = SignatureFacts::default();
+    let outcome = issue(&state, request, &mut facts).await;
+    with_facts(outcome, facts)
 }
 
-async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<Response, ApiError> {
+/// The handler's answer, carrying what it learnt for the audit line.
+pub(crate) fn with_facts(outcome: Result<impl IntoResponse, ApiError>, facts: SignatureFacts) -> Response {
+    let mut response = outcome.into_response();
+    response.extensions_mut().insert(facts);
+    response
+}
+
+async fn issue(state: &AppState, request: Request, facts: &mut SignatureFacts) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let request = Authenticated::read(state, &parts.headers, body).await?;
     let secrets = request.secrets;
@@ -57,7 +68,8 @@ async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Re
     facts.record(&claims);
     secrets.policy.authorize(request.caller, &claims, request.authorization_given)?;
     let signature = secrets.signer.sign(&claims, state.clock.now())?;
-    facts.kind = Some(if secrets.signer.format() == Format::Legacy { "legacy" } else { "jwt" });
+    facts.kind =
+        Some(if secrets.signer.format() == Format::Legacy { SignatureKind::Legacy } else { SignatureKind::Jwt });
     let expires_at = signature.expires_at;
     let target = claims.meeting.as_ref();
     let reply = SignatureReply {

@@ -1,12 +1,12 @@
 //! `POST /video-signature`: Video SDK tokens, enabled by `ZOOM_VIDEO_SDK_KEY` and `_SECRET`.
 
 use crate::http::error::{ApiError, Problem};
-use crate::http::guard;
 use crate::http::json::{collect, describe, parse_flag, parse_lifetime, parse_role, read_fields, text};
 use crate::http::reply::JsonObject;
-use crate::http::sign::Authenticated;
+use crate::http::sign::{Authenticated, with_facts};
 use crate::http::state::AppState;
-use crate::observability::audit::AuditFacts;
+use crate::observability::audit::SignatureFacts;
+use crate::observability::metrics::SignatureKind;
 use crate::signature::{Lifetime, SessionName, VideoClaims, geo_region, session_key, user_identity};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -41,11 +41,18 @@ impl IntoResponse for VideoSignatureReply {
     }
 }
 
+/// Runs behind the signing guards ([`crate::http::guard`]), which the route table puts on it.
 pub async fn create(State(state): State<AppState>, request: Request) -> Response {
-    guard::signing(&state, request, async |request, facts| issue(&state, request, facts).await).await
+    let mut facts = SignatureFacts::default();
+    let outcome = issue(&state, request, &mut facts).await;
+    with_facts(outcome, facts)
 }
 
-async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Result<VideoSignatureReply, ApiError> {
+async fn issue(
+    state: &AppState,
+    request: Request,
+    facts: &mut SignatureFacts,
+) -> Result<VideoSignatureReply, ApiError> {
     if state.secrets().video.is_none() {
         return Err(ApiError::VideoDisabled);
     }
@@ -56,7 +63,7 @@ async fn issue(state: &AppState, request: Request, facts: &mut AuditFacts) -> Re
     facts.record_video(&claims);
     request.secrets.policy.authorize_video(request.caller, &claims, request.authorization_given)?;
     let signature = signer.video_jwt(&claims, state.clock.now());
-    facts.kind = Some("video");
+    facts.kind = Some(SignatureKind::Video);
     Ok(VideoSignatureReply { expires_at: signature.expires_at, signature: signature.into_string() })
 }
 

@@ -1,11 +1,7 @@
 //! Prometheus metrics, kept in atomics and rendered as text on demand. Served on its own listener
 //! (`SIGNER_METRICS_ADDR`) so it need not be public.
 
-use crate::http::state::AppState;
 use crate::signature::Role;
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::RwLock;
@@ -17,8 +13,16 @@ use std::time::Duration;
 const ROUTES: &[&str] =
     &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature", "/openapi.json"];
 const OTHER_ROUTE: &str = "(unmatched)";
-/// Kinds of signature, as the `format` label says them.
+/// Kinds of signature, as the `format` label says them, in [`SignatureKind`]'s order.
 const KINDS: [&str; 3] = ["jwt", "legacy", "video"];
+
+/// Which kind of signature was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureKind {
+    Jwt = 0,
+    Legacy = 1,
+    Video = 2,
+}
 
 /// Upper bounds of the latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 14] =
@@ -76,16 +80,14 @@ impl Metrics {
         self.latency_sum_micros.fetch_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 
-    /// `role` is `None` for a native-SDK token; `kind` one of `jwt`, `legacy`, `video`.
-    pub fn record_issued(&self, role: Option<Role>, kind: &str) {
+    /// `role` is `None` for a native-SDK token.
+    pub fn record_issued(&self, role: Option<Role>, kind: SignatureKind) {
         let row = match role {
             Some(Role::Participant) => 0,
             Some(Role::Host) => 1,
             None => 2,
         };
-        if let Some(column) = KINDS.iter().position(|k| *k == kind) {
-            self.issued[row][column].fetch_add(1, Relaxed);
-        }
+        self.issued[row][kind as usize].fetch_add(1, Relaxed);
     }
 
     pub fn record_refusal(&self, code: &'static str) {
@@ -137,11 +139,6 @@ impl Metrics {
         let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_count {count}");
         out
     }
-}
-
-/// `GET /metrics` on the metrics listener.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
-//! Logging set-up: `RUST_LOG` for verbosity (default `info`), `SIGNER_LOG_FORMAT` for the shape.
+//! Observability: logging set-up (here), the access and audit lines, and the metrics registry.
+//! Nothing here knows of HTTP routing: the request log middleware in [`crate::http`] hands each
+//! answered request to [`access`] or [`audit`].
 //!
+//! Logging: `RUST_LOG` for verbosity (default `info`), `SIGNER_LOG_FORMAT` for the shape.
 //! Lines go to stderr through a background writer, so a slow terminal or log collector never
 //! stalls a request; the returned guard flushes what is left when the process ends.
 
+pub mod access;
 pub mod audit;
 pub mod metrics;
 mod text;
