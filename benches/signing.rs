@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower::ServiceExt;
 use zoom_signer::access::RateLimit;
 use zoom_signer::config::LogFormat;
-use zoom_signer::http::{request, video};
+use zoom_signer::http::decode;
 use zoom_signer::signature::{
     Claims, Format, Lifetime, MeetingNumber, MeetingTarget, Role, SessionName, Signer, VideoClaims,
 };
@@ -70,8 +70,8 @@ fn signing(c: &mut Criterion) {
 fn decoding(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     let max = Lifetime::TWO_HOURS;
-    group.bench_function("signature_request", |b| b.iter(|| request::decode(black_box(SIGNATURE_BODY), max).unwrap()));
-    group.bench_function("video_request", |b| b.iter(|| video::decode(black_box(VIDEO_BODY), max).unwrap()));
+    group.bench_function("signature_request", |b| b.iter(|| decode::meeting(black_box(SIGNATURE_BODY), max).unwrap()));
+    group.bench_function("video_request", |b| b.iter(|| decode::video(black_box(VIDEO_BODY), max).unwrap()));
     group.finish();
 }
 
@@ -80,7 +80,7 @@ fn decode_and_sign(c: &mut Criterion) {
     let jwt = signer(Format::Jwt);
     c.bench_function("decode_and_sign/meeting_jwt", |b| {
         b.iter(|| {
-            let claims = request::decode(black_box(SIGNATURE_BODY), Lifetime::TWO_HOURS).unwrap();
+            let claims = decode::meeting(black_box(SIGNATURE_BODY), Lifetime::TWO_HOURS).unwrap();
             jwt.sign(&claims, black_box(now())).unwrap()
         })
     });

@@ -136,6 +136,14 @@ where
     }
 }
 
+/// A signing handler's answer, carrying what it learnt of the request for the audit line, which
+/// the guard completes with the client's address.
+pub fn with_facts(outcome: Result<impl IntoResponse, ApiError>, facts: SignatureFacts) -> Response {
+    let mut response = outcome.into_response();
+    response.extensions_mut().insert(facts);
+    response
+}
+
 /// The reply to a CORS preflight from a listed origin (or any, with `*`): the methods and headers
 /// it may use. An origin is echoed only when it is listed: never reflected blindly.
 fn preflight() -> Response {

@@ -2,13 +2,13 @@
 //! routes runs, the handlers (signatures, the join page, OpenAPI, `/metrics`), the one error type
 //! and the replies.
 
+pub mod body;
+pub mod decode;
 pub mod error;
 pub mod guard;
-pub mod json;
 pub mod openapi;
 pub mod page;
 pub mod reply;
-pub mod request;
 pub mod request_log;
 pub mod sign;
 pub mod state;

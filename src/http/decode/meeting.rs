@@ -1,11 +1,11 @@
-//! Decoding a signature request body into [`Claims`], reporting every problem at once.
+//! A Meeting SDK signature request body into [`Claims`], reporting every problem at once.
 //!
 //! Accepts what clients of Zoom's Node sample send: numbers or numeric strings, meeting numbers
 //! with spaces or hyphens. Refuses unknown and repeated fields, since a typo must never silently
 //! produce a different token than the one asked for.
 
+use crate::http::decode::fields::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::http::error::Problem;
-use crate::http::json::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget, Role};
 use serde_json::Value;
 
