@@ -16,6 +16,7 @@ pub mod video;
 
 use crate::http::guard::SigningGuardLayer;
 use crate::http::state::AppState;
+use crate::observability::metrics;
 use axum::Json;
 use axum::Router;
 use axum::extract::State;
@@ -78,7 +79,7 @@ fn allow(methods: &'static str) -> MethodRouter<AppState> {
 
 /// `GET /metrics` on the metrics listener.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], state.metrics.render())
 }
 
 /// `GET /healthz`: the process is up and serving.

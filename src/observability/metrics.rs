@@ -1,11 +1,15 @@
-//! Prometheus metrics, kept in atomics and rendered as text on demand. Served on its own listener
-//! (`SIGNER_METRICS_ADDR`) so it need not be public.
+//! The metrics registry (the `prometheus-client` crate): counters and a histogram with typed label
+//! sets, so a label value that is not one of the known ones cannot be recorded. Served in the
+//! OpenMetrics text format on its own listener (`SIGNER_METRICS_ADDR`), so it need not be public.
 
 use crate::signature::Role;
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 /// Routes are labelled by their pattern; anything else is one label, so a scanner trying random
@@ -13,133 +17,127 @@ use std::time::Duration;
 const ROUTES: &[&str] =
     &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature", "/openapi.json"];
 const OTHER_ROUTE: &str = "(unmatched)";
-/// Kinds of signature, as the `format` label says them, in [`SignatureKind`]'s order.
-const KINDS: [&str; 3] = ["jwt", "legacy", "video"];
-
-/// Which kind of signature was issued.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureKind {
-    Jwt = 0,
-    Legacy = 1,
-    Video = 2,
-}
 
 /// Upper bounds of the latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 14] =
     [0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
-#[derive(Default)]
+/// Which kind of signature was issued (the `format` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureKind {
+    Jwt,
+    Legacy,
+    Video,
+}
+
+/// Whom a signature is for (the `role` label): a native-SDK token has no role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RoleLabel {
+    Participant,
+    Host,
+    Native,
+}
+
+impl EncodeLabelValue for SignatureKind {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+        encoder.write_str(match self {
+            Self::Jwt => "jwt",
+            Self::Legacy => "legacy",
+            Self::Video => "video",
+        })
+    }
+}
+
+impl EncodeLabelValue for RoleLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+        encoder.write_str(match self {
+            Self::Participant => "participant",
+            Self::Host => "host",
+            Self::Native => "native",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    route: &'static str,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct IssuedLabels {
+    role: RoleLabel,
+    format: SignatureKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RefusalLabels {
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+}
+
 pub struct Metrics {
-    requests: Counters<(&'static str, u16)>,
-    refusals: Counters<&'static str>,
-    /// Index: [participant, host, native] × KINDS.
-    issued: [[AtomicU64; 3]; 3],
-    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    latency_count: AtomicU64,
-    latency_sum_micros: AtomicU64,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    issued: Family<IssuedLabels, Counter>,
+    refusals: Family<RefusalLabels, Counter>,
+    latency: Histogram,
 }
 
-/// Counters keyed by a small, bounded label set: a read lock on the hot path, a write lock only
-/// the first time a label is seen.
-struct Counters<K>(RwLock<HashMap<K, AtomicU64>>);
-
-impl<K> Default for Counters<K> {
+impl Default for Metrics {
     fn default() -> Self {
-        Self(RwLock::new(HashMap::new()))
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Copy + Ord> Counters<K> {
-    fn increment(&self, key: K) {
-        if let Some(counter) = self.0.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            counter.fetch_add(1, Relaxed);
-            return;
-        }
-        self.0.write().unwrap_or_else(|p| p.into_inner()).entry(key).or_default().fetch_add(1, Relaxed);
-    }
-
-    fn sorted(&self) -> Vec<(K, u64)> {
-        let map = self.0.read().unwrap_or_else(|p| p.into_inner());
-        let mut all: Vec<(K, u64)> = map.iter().map(|(k, v)| (*k, v.load(Relaxed))).collect();
-        all.sort_unstable_by_key(|(k, _)| *k);
-        all
+        let mut registry = Registry::with_prefix("zoom_signer");
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info.get_or_create(&BuildLabels { version: env!("CARGO_PKG_VERSION") }).set(1);
+        registry.register("build_info", "Version of the running zoom-signer", build_info);
+        let requests = Family::default();
+        registry.register("http_requests", "HTTP requests answered, by route and status", requests.clone());
+        let issued = Family::default();
+        registry.register("signatures_issued", "Signatures issued, by role and format", issued.clone());
+        let refusals = Family::default();
+        registry.register("refusals", "Signature requests refused, by reason", refusals.clone());
+        let latency = Histogram::new(LATENCY_BUCKETS);
+        registry.register("http_request_duration_seconds", "Time to answer a request", latency.clone());
+        Self { registry, requests, issued, refusals, latency }
     }
 }
 
 impl Metrics {
     pub fn record_request(&self, route: Option<&str>, status: u16, latency: Duration) {
         let route = route.and_then(|r| ROUTES.iter().find(|known| **known == r)).copied().unwrap_or(OTHER_ROUTE);
-        self.requests.increment((route, status));
-        let seconds = latency.as_secs_f64();
-        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Relaxed);
-            }
-        }
-        self.latency_count.fetch_add(1, Relaxed);
-        self.latency_sum_micros.fetch_add(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        self.requests.get_or_create(&RequestLabels { route, status }).inc();
+        self.latency.observe(latency.as_secs_f64());
     }
 
     /// `role` is `None` for a native-SDK token.
     pub fn record_issued(&self, role: Option<Role>, kind: SignatureKind) {
-        let row = match role {
-            Some(Role::Participant) => 0,
-            Some(Role::Host) => 1,
-            None => 2,
+        let role = match role {
+            Some(Role::Participant) => RoleLabel::Participant,
+            Some(Role::Host) => RoleLabel::Host,
+            None => RoleLabel::Native,
         };
-        self.issued[row][kind as usize].fetch_add(1, Relaxed);
+        self.issued.get_or_create(&IssuedLabels { role, format: kind }).inc();
     }
 
-    pub fn record_refusal(&self, code: &'static str) {
-        self.refusals.increment(code);
+    /// `reason` is the refusal's stable code (`ApiError::code`).
+    pub fn record_refusal(&self, reason: &'static str) {
+        self.refusals.get_or_create(&RefusalLabels { reason }).inc();
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
+    /// The OpenMetrics text exposition format.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let _ = writeln!(out, "# HELP zoom_signer_build_info Version of the running zoom-signer.");
-        let _ = writeln!(out, "# TYPE zoom_signer_build_info gauge");
-        let _ = writeln!(out, "zoom_signer_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
-
-        let _ = writeln!(out, "# HELP zoom_signer_http_requests_total HTTP requests answered, by route and status.");
-        let _ = writeln!(out, "# TYPE zoom_signer_http_requests_total counter");
-        for ((route, status), count) in self.requests.sorted() {
-            let _ = writeln!(out, "zoom_signer_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}");
-        }
-
-        let _ = writeln!(out, "# HELP zoom_signer_signatures_issued_total Signatures issued, by role and format.");
-        let _ = writeln!(out, "# TYPE zoom_signer_signatures_issued_total counter");
-        for (row, role) in ["participant", "host", "native"].iter().enumerate() {
-            for (column, format) in KINDS.iter().enumerate() {
-                let count = self.issued[row][column].load(Relaxed);
-                let _ =
-                    writeln!(out, "zoom_signer_signatures_issued_total{{role=\"{role}\",format=\"{format}\"}} {count}");
-            }
-        }
-
-        let _ = writeln!(out, "# HELP zoom_signer_refusals_total Signature requests refused, by reason.");
-        let _ = writeln!(out, "# TYPE zoom_signer_refusals_total counter");
-        for (reason, count) in self.refusals.sorted() {
-            let _ = writeln!(out, "zoom_signer_refusals_total{{reason=\"{reason}\"}} {count}");
-        }
-
-        let _ = writeln!(out, "# HELP zoom_signer_http_request_duration_seconds Time to answer a request.");
-        let _ = writeln!(out, "# TYPE zoom_signer_http_request_duration_seconds histogram");
-        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
-            let _ = writeln!(
-                out,
-                "zoom_signer_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Relaxed)
-            );
-        }
-        let count = self.latency_count.load(Relaxed);
-        let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.latency_sum_micros.load(Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_sum {sum}");
-        let _ = writeln!(out, "zoom_signer_http_request_duration_seconds_count {count}");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
         out
     }
 }
+
+/// What [`Metrics::render`] writes.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[cfg(test)]
 mod tests {
@@ -159,5 +157,19 @@ mod tests {
         assert!(text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.0001\"} 4"), "{text}");
         assert!(text.contains("zoom_signer_http_request_duration_seconds_bucket{le=\"0.005\"} 5"), "{text}");
         assert!(text.contains("zoom_signer_http_request_duration_seconds_count 5"), "{text}");
+    }
+
+    #[test]
+    fn signatures_are_counted_by_role_and_format() {
+        let metrics = Metrics::default();
+        metrics.record_issued(Some(Role::Host), SignatureKind::Legacy);
+        metrics.record_issued(None, SignatureKind::Jwt);
+        metrics.record_refusal("host_disabled");
+        let text = metrics.render();
+        assert!(text.contains("zoom_signer_signatures_issued_total{role=\"host\",format=\"legacy\"} 1"), "{text}");
+        assert!(text.contains("zoom_signer_signatures_issued_total{role=\"native\",format=\"jwt\"} 1"), "{text}");
+        assert!(text.contains("zoom_signer_refusals_total{reason=\"host_disabled\"} 1"), "{text}");
+        assert!(text.contains("zoom_signer_build_info{version=\""), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }
