@@ -37,11 +37,18 @@
 # worker allocates each log line and the writer thread frees it into the worker's arena while the
 # worker goes on with the request, so the heap's state (tcache misses, consolidation, realloc in
 # place or not) depends on how the two threads happen to interleave; and the writer's
-# spin-then-park. Single windows differ by up to about 0.5 % (signature) and 1.5 % (healthz);
-# the mean of a run's rounds (what is printed last) agreed within 0.3 % between runs. The request
+# spin-then-park. Single windows differ by up to about 0.8 % (signature) and 2 % (healthz); the
+# means of a run's rounds (what is printed last) of five runs of one binary spanned 0.6 %
+# (signature) and 0.5 % (healthz), about ±0.3 %. With RUST_LOG=warn (no lines) windows agree
+# within 0.1 %. The request
 # id is a counter written in hex, so figures creep up by a few instructions as it gains digits.
 # Hash seeds and timestamps do not matter (SipHash costs the same for any seed; the time is
 # written at a fixed width).
+#
+# Valgrind's virtual CPU has no SHA extensions (nor AVX-512): sha2 finds no SHA-NI and runs its
+# portable SHA-256, about 2,200 instructions a block, some 17,000 per signature (HMAC-SHA256 of
+# the token), where a CPU with SHA-NI needs a small fraction of that. The script prints that
+# share: the signature figure overstates what a signature costs on such a CPU by about as much.
 #
 # Loopback only (127.0.0.1), every step bounded in time; the server is stopped on exit. One run
 # takes about 25 s plus the build (valgrind runs the server some 50 times slower).
@@ -283,6 +290,7 @@ done
 # measure ROUTE: sets MEASURED to the instructions per request (one decimal) of one zeroed window.
 DUMPS=0
 MEASURED=
+SIGNATURE_DUMP=
 measure() {
     local route=$1 before dump total
     before=$(lines)
@@ -296,6 +304,7 @@ measure() {
     total=$(awk '$1 == "totals:" { print $2; exit }' "$dump" 2>/dev/null)
     [[ $total =~ ^[0-9]+$ ]] || die "no totals in $dump: $(ls "$WORK")"
     MEASURED=$(awk -v t="$total" -v n="$REQUESTS" 'BEGIN { printf "%.1f", t / n }')
+    if [[ $route == signature && -z $SIGNATURE_DUMP ]]; then SIGNATURE_DUMP=$dump; fi
 }
 
 {
@@ -332,3 +341,9 @@ echo "commit: $COMMIT"
 echo "POST /signature: $sig instructions per request (spread over $ROUNDS rounds: $sig_spread %)"
 echo "GET /healthz:    $hz instructions per request (spread over $ROUNDS rounds: $hz_spread %)"
 echo "signature/healthz: $(awk -v s="$sig" -v h="$hz" 'BEGIN { printf "%.3f", s / h }')"
+# SHA-256's block function (sha2's compress256), from the first signature window: see the header.
+sha=$(timeout 120 callgrind_annotate --threshold=100 "$SIGNATURE_DUMP" 2>/dev/null |
+    awk -v n="$REQUESTS" '/sha256::compress256/ { gsub(",", "", $1); s += $1 } END { if (s) printf "%.0f", s / n }') || true
+if [[ -n $sha ]]; then
+    echo "of which SHA-256 compression (sha2's portable code, as valgrind hides SHA-NI): $sha per signature request"
+fi
