@@ -4,11 +4,11 @@
 //! documented schema, documented headers present and matching), and then both ways: every status
 //! the app answered is documented, and every documented status was reached.
 
-mod common;
+use crate::helpers;
 
+use crate::helpers::{Reply, options, post_json, send_to, signer};
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use common::{Reply, options, post_json, send_to, signer};
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -276,7 +276,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
     let listed = || Options { origins: AllowedOrigins::parse(LISTED_ORIGIN).unwrap(), ..options() };
     let any_origin = || Options { origins: AllowedOrigins::parse("*").unwrap(), ..options() };
     let stalled = |path: &str| {
-        Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::new(common::Stalled)).unwrap()
+        Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::new(helpers::Stalled)).unwrap()
     };
     let too_large = format!(r#"{{"meetingNumber": "1", "role": 0, "pad": "{}"}}"#, " ".repeat(5000));
 

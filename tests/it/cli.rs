@@ -1,8 +1,8 @@
 //! The binary as an operator runs it: exit codes, messages, `.env`, and secrets kept out of output.
 
-mod common;
+use crate::helpers;
 
-use common::process::{Running, signer_in};
+use crate::helpers::process::{Running, signer_in};
 
 use std::process::{Command, Output};
 
@@ -118,7 +118,7 @@ const WRONG_TOKEN: &str = "wrong-canary-token-11aa22bb";
 
 fn post_signature(addr: std::net::SocketAddr, body: &str, bearer: Option<&str>) -> (u16, serde_json::Value) {
     let authorization = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let answer = common::raw_http(
+    let answer = helpers::raw_http(
         addr,
         &format!(
             "POST /signature?pwd=hunter2 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -160,7 +160,7 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
                 issued.push(signature.to_owned());
             }
         }
-        let health = common::raw_http(addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        let health = helpers::raw_http(addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
         assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     });
     assert_eq!(issued.len(), 2);
@@ -210,7 +210,7 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
 fn demo_mode_needs_no_credentials_and_warns_loudly() {
     let dir = tempfile::tempdir().unwrap();
     let log = with_running_server(signer_in(dir.path()).arg("--demo"), |addr| {
-        let page = common::raw_http(addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        let page = helpers::raw_http(addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
         assert!(page.contains(r#"data-demo="true""#), "{page}");
     });
     assert!(log.contains("DEMO MODE") && log.contains("REJECT"), "{log}");
@@ -225,7 +225,7 @@ fn the_example_configuration_starts_the_service_once_credentials_are_filled_in()
     let mut command = signer_in(dir.path());
     command.env("ZOOM_MEETING_SDK_KEY", "key").env("ZOOM_MEETING_SDK_SECRET", CANARY);
     let running = Running::start(&mut command);
-    let page = common::raw_http(running.addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let page = helpers::raw_http(running.addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
     assert!(page.to_ascii_lowercase().contains("frame-ancestors 'self'"), "{page}");
     let log = running.stop();
     assert!(!log.contains(CANARY));

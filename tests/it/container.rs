@@ -4,7 +4,7 @@
 //!
 //! Needs root (to drop to uid 65532); skips otherwise, unless `CI` is set.
 
-mod common;
+use crate::helpers;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -111,7 +111,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     assert_eq!(healthcheck.status.code(), Some(0), "{healthcheck:?}");
 
     let body = r#"{"meetingNumber":"123456789","role":0}"#;
-    let answer = common::raw_http(
+    let answer = helpers::raw_http(
         addr,
         &format!("POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
     )
@@ -119,7 +119,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let reply: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(reply["sdkKey"], "container-key");
-    assert!(common::verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
+    assert!(helpers::verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
 
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(service.id() as i32).unwrap(),

@@ -1,10 +1,10 @@
 //! The HTTP API through `app()` in-process: every status, header and reply shape it promises.
 
-mod common;
+use crate::helpers;
 
+use crate::helpers::{KEY, NOW, Reply, SECRET, post_json, send_to, state, state_with, verify_jwt};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{KEY, NOW, Reply, SECRET, post_json, send_to, state, state_with, verify_jwt};
 use serde_json::{Value, json};
 use zoom_signer::signature::{Format, Lifetime};
 
@@ -196,8 +196,8 @@ async fn the_page_is_served_without_any_credential() {
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
     let page = zoom_signer::page::JoinPage::new("5.1.4", true);
-    let options = zoom_signer::Options { page, ..common::options() };
-    let demo = zoom_signer::AppState::new(common::signer(Format::Jwt), options);
+    let options = zoom_signer::Options { page, ..helpers::options() };
+    let demo = zoom_signer::AppState::new(helpers::signer(Format::Jwt), options);
     let html = String::from_utf8(send_to(demo, Request::get("/").body(Body::empty()).unwrap()).await.body).unwrap();
     assert!(html.contains(r#"data-demo="true""#));
     assert!(html.contains(r#"data-sdk-version="5.1.4""#));

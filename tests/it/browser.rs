@@ -4,9 +4,7 @@
 //! Without Node, the npm packages or Chromium it skips with the reason, unless `CI` is set: CI
 //! must prove the page works, so there a missing piece is a failure.
 
-mod common;
-
-use common::nginx::Nginx;
+use crate::helpers::nginx::Nginx;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

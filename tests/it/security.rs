@@ -1,12 +1,12 @@
 //! "Safe by default": who may get a signature, origins and CORS, rate limits, timeouts and
 //! security headers, all through `app()` in-process.
 
-mod common;
+use crate::helpers;
 
+use crate::helpers::{Reply, SECRET, options, post_json, send_to, signer, verify_jwt};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
-use common::{Reply, SECRET, options, post_json, send_to, signer, verify_jwt};
 use secrecy::SecretString;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -269,7 +269,7 @@ async fn a_request_whose_body_never_arrives_gets_408() {
         zoom_signer::server::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
     let request = Request::post("/signature")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::new(common::Stalled))
+        .body(Body::new(helpers::Stalled))
         .unwrap();
     let reply = send_to(state(Options { limits, ..options() }), request).await;
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);

@@ -2,9 +2,9 @@
 //! behind nginx has its own rate-limit bucket, and a forged X-Forwarded-For changes nothing.
 //! Skips without nginx, unless `CI` is set.
 
-mod common;
+use crate::helpers;
 
-use common::nginx::Nginx;
+use crate::helpers::nginx::Nginx;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -49,9 +49,9 @@ async fn works_behind_nginx_with_per_client_rate_limits() {
     let options = Options {
         rate_limit: Some(RateLimit { count: 2, period: Duration::from_secs(3600) }),
         trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
-        ..common::options()
+        ..helpers::options()
     };
-    let state = AppState::new(common::signer(Format::Jwt), options);
+    let state = AppState::new(helpers::signer(Format::Jwt), options);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(zoom_signer::serve(listener, state, async {
         let _ = stopped.await;

@@ -1,11 +1,9 @@
 //! Thousands of arbitrary requests through the whole application: whatever a client sends, the
 //! answer is a 2xx or a 4xx, never a 5xx or a panic.
 
-mod common;
-
+use crate::helpers::{options, send_to, signer};
 use axum::body::Body;
 use axum::http::{Method, Request};
-use common::{options, send_to, signer};
 use proptest::prelude::*;
 use secrecy::SecretString;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, TokenSet};

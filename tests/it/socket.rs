@@ -1,6 +1,6 @@
 //! The service on a real socket: HTTP/1.1 as clients speak it, and graceful shutdown.
 
-mod common;
+use crate::helpers;
 
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,7 +15,7 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(zoom_signer::serve(listener, common::state(), async {
+    let server = tokio::spawn(zoom_signer::serve(listener, helpers::state(), async {
         let _ = stopped.await;
     }));
 
@@ -55,7 +55,7 @@ async fn serves_on_a_socket_and_shuts_down_gracefully() {
 
 async fn request(addr: std::net::SocketAddr, raw: &str) -> String {
     let raw = raw.to_owned();
-    tokio::task::spawn_blocking(move || common::raw_http(addr, &raw).unwrap()).await.unwrap()
+    tokio::task::spawn_blocking(move || helpers::raw_http(addr, &raw).unwrap()).await.unwrap()
 }
 
 /// Starts the service on a loopback port with `limits`; returns its address and a stop switch.
@@ -64,7 +64,7 @@ async fn start(
 ) -> (std::net::SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(common::signer(Format::Jwt), Options { limits, ..common::options() });
+    let state = AppState::new(helpers::signer(Format::Jwt), Options { limits, ..helpers::options() });
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(zoom_signer::serve(listener, state, async {
         let _ = stopped.await;

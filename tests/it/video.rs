@@ -1,11 +1,11 @@
 //! `POST /video-signature`: Video SDK tokens, with the same guards as meeting signatures.
 
-mod common;
+use crate::helpers;
 
+use crate::helpers::{NOW, options, post_json, send_to, signer, verify_jwt};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use common::{NOW, options, post_json, send_to, signer, verify_jwt};
 use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;
@@ -56,7 +56,7 @@ async fn issues_a_video_token_signed_with_the_video_secret() {
         json!({"app_key": VIDEO_KEY, "tpc": "standup", "role_type": 0, "version": 1, "iat": NOW - 30, "exp": NOW - 30 + 1800,
                "user_identity": "ada", "geo_regions": "US"})
     );
-    assert!(verify_jwt(body["signature"].as_str().unwrap(), common::SECRET).is_err(), "not the meeting secret");
+    assert!(verify_jwt(body["signature"].as_str().unwrap(), helpers::SECRET).is_err(), "not the meeting secret");
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! The service as a process an operator runs: stopping under load, reloading secrets on SIGHUP,
 //! JSON logs with request ids, the metrics listener, and `healthcheck`.
 
-mod common;
+use crate::helpers;
 
-use common::process::{Running, signer_in};
+use crate::helpers::process::{Running, signer_in};
 use rustix::process::Signal;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 fn post_signature(addr: SocketAddr, extra_headers: &str) -> std::io::Result<String> {
     let body = r#"{"meetingNumber":"123456789","role":0}"#;
-    common::raw_http(
+    helpers::raw_http(
         addr,
         &format!(
             "POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -97,7 +97,7 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     let mut running = Running::start(&mut command);
     let addr = running.addr;
     let sign = || body_of(&post_signature(addr, "").unwrap())["signature"].as_str().unwrap().to_owned();
-    assert!(common::verify_jwt(&sign(), "first-secret").is_ok());
+    assert!(helpers::verify_jwt(&sign(), "first-secret").is_ok());
 
     // Requests keep flowing while the secret is swapped.
     let stop_load = Arc::new(AtomicBool::new(false));
@@ -112,7 +112,7 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
                 let answer = post_signature(addr, "").unwrap_or_default();
                 let signature = body_of(&answer)["signature"].as_str().map(str::to_owned).unwrap_or_default();
                 let verifies =
-                    ["first-secret", "second-secret"].iter().any(|s| common::verify_jwt(&signature, s).is_ok());
+                    ["first-secret", "second-secret"].iter().any(|s| helpers::verify_jwt(&signature, s).is_ok());
                 if !verifies {
                     failures.fetch_add(1, Ordering::Relaxed);
                 }
@@ -132,8 +132,8 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     assert_eq!(failures.load(Ordering::Relaxed), 0, "requests failed during the reload");
 
     let after = sign();
-    assert!(common::verify_jwt(&after, "second-secret").is_ok(), "new signatures use the new secret");
-    assert!(common::verify_jwt(&after, "first-secret").is_err(), "and not the old one");
+    assert!(helpers::verify_jwt(&after, "second-secret").is_ok(), "new signatures use the new secret");
+    assert!(helpers::verify_jwt(&after, "first-secret").is_err(), "and not the old one");
 
     // An empty file is refused with a log line; the second secret stays.
     std::fs::write(&secret_file, "").unwrap();
@@ -141,7 +141,7 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     let refusal = running.wait_for_log("kept the previous secrets", Duration::from_secs(5));
     let refusal = refusal.unwrap_or_else(|| panic!("no refusal line:\n{}", running.log()));
     assert!(refusal.contains("ZOOM_MEETING_SDK_SECRET_FILE"), "{refusal}");
-    assert!(common::verify_jwt(&sign(), "second-secret").is_ok());
+    assert!(helpers::verify_jwt(&sign(), "second-secret").is_ok());
     let log = running.stop();
     assert!(!log.contains("first-secret") && !log.contains("second-secret"), "{log}");
 }
@@ -198,7 +198,7 @@ fn metrics_are_served_on_their_own_listener_and_move() {
     let metrics_addr: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().unwrap();
     let scrape = || {
         let answer =
-            common::raw_http(metrics_addr, "GET /metrics HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n").unwrap();
+            helpers::raw_http(metrics_addr, "GET /metrics HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n").unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         let text = answer.split("\r\n\r\n").nth(1).unwrap().to_owned();
         prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("valid Prometheus text")
@@ -223,8 +223,8 @@ fn metrics_are_served_on_their_own_listener_and_move() {
     post_signature(running.addr, "").unwrap();
     post_signature(running.addr, "").unwrap();
     let host = r#"{"meetingNumber":"1","role":1}"#;
-    common::raw_http(running.addr, &format!("POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{host}", host.len())).unwrap();
-    common::raw_http(running.addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    helpers::raw_http(running.addr, &format!("POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{host}", host.len())).unwrap();
+    helpers::raw_http(running.addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
     let after = scrape();
 
     let issued = [("role", "participant"), ("format", "jwt")];
@@ -239,7 +239,7 @@ fn metrics_are_served_on_their_own_listener_and_move() {
     assert!(value(&after, "zoom_signer_http_request_duration_seconds", &[]) >= 4.0);
     // The public listener does not serve metrics.
     let public =
-        common::raw_http(running.addr, "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        helpers::raw_http(running.addr, "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
     assert!(public.starts_with("HTTP/1.1 404"), "{public}");
     running.stop();
 }
