@@ -1,35 +1,61 @@
-//! Shared by the integration tests: a test signer on a fixed clock, and token verification.
-#![allow(dead_code)] // each test crate uses its own part of this module
+//! What the test modules share: the test signers on a fixed clock, the states built from them,
+//! the tokens, JWT verification and the skip rule; then requests through `app()` in-process
+//! ([`app`]), raw HTTP on a socket ([`wire`]), the binary as a process ([`process`]) and real
+//! nginx ([`nginx`]).
 
+mod app;
 pub mod nginx;
 pub mod process;
+mod wire;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+pub use app::*;
+pub use wire::*;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use http_body_util::BodyExt;
 use secrecy::SecretString;
 use serde_json::Value;
 use sha2::Sha256;
-use tower::ServiceExt;
-use zoom_signer::app;
+use zoom_signer::access::{AccessPolicy, TokenSet};
 use zoom_signer::signature::{FixedClock, Format, Lifetime, Signer};
+use zoom_signer::state::Secrets;
 use zoom_signer::{AppState, Options};
 
 pub const KEY: &str = "test-sdk-key";
 pub const SECRET: &str = "test-sdk-secret-do-not-use";
+pub const VIDEO_KEY: &str = "video-sdk-key";
+pub const VIDEO_SECRET: &str = "video-sdk-secret-for-tests";
 /// "Now" in these tests; with the default 30 s backdate, `iat` is this minus 30.
 pub const NOW: u64 = 1_700_000_030;
+/// The host token of states that have one (`SIGNER_HOST_TOKENS`).
+pub const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
+/// The API token of states that have one (`SIGNER_API_TOKENS`).
+pub const API_TOKEN: &str = "api-token-bbbbbbbbbbbbbbbbbbbbbb";
 
+/// The Meeting SDK signer of these tests.
 pub fn signer(format: Format) -> Signer {
     Signer::new(KEY.into(), SecretString::from(SECRET), format)
+}
+
+/// The Video SDK signer of these tests.
+fn video_signer() -> Signer {
+    Signer::new(VIDEO_KEY.into(), SecretString::from(VIDEO_SECRET), Format::Jwt)
+}
+
+/// A token set (`SIGNER_HOST_TOKENS`, `SIGNER_API_TOKENS`) of `list`.
+pub fn tokens(list: &[&str]) -> TokenSet {
+    TokenSet::new(&list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>())
 }
 
 /// Default options but a fixed clock and no rate limit (tests send many requests from one client).
 pub fn options() -> Options {
     Options { clock: Box::new(FixedClock::at_unix_seconds(NOW)), rate_limit: None, ..Options::default() }
+}
+
+/// JWT meeting signatures with `options`; no video, no tokens.
+pub fn state_from(options: Options) -> AppState {
+    AppState::new(signer(Format::Jwt), options)
 }
 
 pub fn state_with(format: Format, max_lifetime: Lifetime) -> AppState {
@@ -40,7 +66,17 @@ pub fn state() -> AppState {
     state_with(Format::Jwt, Lifetime::TWO_HOURS)
 }
 
-/// Checks a Meeting SDK JWT's header and HMAC against `secret`; returns its claims.
+/// JWT meeting signatures under `policy`; no video.
+pub fn with_policy(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, options)
+}
+
+/// Meeting and Video SDK signing under `policy`.
+pub fn with_video(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy }, options)
+}
+
+/// Checks a Meeting or Video SDK JWT's header and HMAC against `secret`; returns its claims.
 pub fn verify_jwt(token: &str, secret: &str) -> Result<Value, String> {
     let (signed, mac) = token.rsplit_once('.').ok_or("not a JWT")?;
     let (header, payload) = signed.split_once('.').ok_or("not a JWT")?;
@@ -56,68 +92,10 @@ pub fn verify_jwt(token: &str, secret: &str) -> Result<Value, String> {
     serde_json::from_slice(&payload).map_err(|e| e.to_string())
 }
 
-/// Sends raw HTTP/1.1 bytes to `addr` and returns everything the server answers before closing.
-pub fn raw_http(addr: std::net::SocketAddr, request: &str) -> std::io::Result<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-    stream.write_all(request.as_bytes())?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer)?;
-    Ok(answer)
-}
-
-/// A reply read whole, for assertions.
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: axum::http::HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn header(&self, name: header::HeaderName) -> &str {
-        self.headers.get(&name).map_or("", |v| v.to_str().unwrap())
-    }
-
-    pub fn reasons(&self) -> Vec<(String, String)> {
-        let body = self.json();
-        body["errors"]
-            .as_array()
-            .unwrap_or_else(|| panic!("no errors array in {body}"))
-            .iter()
-            .map(|e| (e["property"].as_str().unwrap().to_owned(), e["reason"].as_str().unwrap().to_owned()))
-            .collect()
-    }
-}
-
-pub async fn send_to(state: zoom_signer::AppState, request: Request<Body>) -> Reply {
-    let response = app(state).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Reply { status, headers, body }
-}
-
-pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
-}
-
-/// A request body that never arrives.
-pub struct Stalled;
-
-impl http_body::Body for Stalled {
-    type Data = axum::body::Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::task::Poll::Pending
-    }
+/// The skip rule, for a test (or part of one: `what`) that needs something this machine lacks
+/// (`reason`: Chromium, nginx, Node, root): it says why and passes, unless `CI` is set, where it
+/// fails, since CI must run everything.
+pub fn skip(what: &str, reason: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{what} cannot run in CI: {reason}");
+    eprintln!("SKIPPED {what}: {reason}");
 }
