@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -40,9 +41,11 @@ impl Reply {
     }
 }
 
-/// Sends `request` through `app(state)` in-process.
+/// Sends `request` through `app(state)` in-process. With no socket there is no peer: the client
+/// is 0.0.0.0, unless the request carries its own `ConnectInfo` ([`with_peer`]).
 pub async fn send_to(state: AppState, request: Request<Body>) -> Reply {
-    let response = app(state).oneshot(request).await.unwrap();
+    let app = app(state).layer(MockConnectInfo(SocketAddr::from(([0, 0, 0, 0], 0))));
+    let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
