@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::app;
 use axum::extract::ConnectInfo;
+use axum::extract::connect_info::MockConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -103,7 +104,12 @@ pub async fn serve_router(
     Ok(())
 }
 
-/// The peer address of a request served by [`serve`] (absent for in-process requests).
+/// The peer address of a request: the `ConnectInfo` [`serve`] gives every request, else a
+/// `MockConnectInfo` layered on the app (in-process tests), as axum's `ConnectInfo` extractor
+/// falls back. `None` only for an app run some other way.
 pub fn peer(request_extensions: &axum::http::Extensions) -> Option<SocketAddr> {
-    request_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr)
+    match request_extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(addr)) => Some(*addr),
+        None => request_extensions.get::<MockConnectInfo<SocketAddr>>().map(|MockConnectInfo(addr)| *addr),
+    }
 }

@@ -18,7 +18,6 @@ use axum::http::header::{
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
 /// Runs `issue` behind the guards, outermost first: client address, origin and CORS, rate limit.
@@ -28,7 +27,9 @@ pub async fn signing<T: IntoResponse>(
     request: Request,
     issue: impl AsyncFnOnce(Request, &mut AuditFacts) -> Result<T, ApiError>,
 ) -> Response {
-    let client = client(state, &request);
+    let Some(client) = client(state, &request) else {
+        return no_peer();
+    };
     let mut facts = AuditFacts::new(client);
     let origin = Origin::judge(state, request.headers());
     let mut response = if origin.verdict == OriginVerdict::Forbidden {
@@ -95,11 +96,18 @@ impl Origin {
 }
 
 /// Who the client is, for the rate limit and the audit line: the peer, or the address a trusted
-/// proxy forwarded.
-fn client(state: &AppState, request: &Request) -> ClientIp {
-    // In-process requests (tests) have no peer; they count as one unspecified client.
-    let peer = crate::server::peer(request.extensions()).map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    state.trusted_proxies.client(peer, request.headers())
+/// proxy forwarded. `None` if the request has no peer ([`crate::server::peer`]).
+fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
+    let peer = crate::server::peer(request.extensions())?;
+    Some(state.trusted_proxies.client(peer.ip(), request.headers()))
+}
+
+/// A request without a peer address: the app is run without [`crate::serve`] (or, in tests,
+/// without `MockConnectInfo`). A fault of the server, not the client, so 500, as axum's
+/// `ConnectInfo` extractor answers; never a guess at the client, which the rate limit keys on.
+fn no_peer() -> Response {
+    tracing::error!("a signing request without ConnectInfo<SocketAddr>: serve the app with zoom_signer::serve");
+    (StatusCode::INTERNAL_SERVER_ERROR, "the server does not know the client's address").into_response()
 }
 
 /// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or answers 429.
