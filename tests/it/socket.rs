@@ -1,6 +1,6 @@
 //! The service on a real socket: HTTP/1.1 as clients speak it, and graceful shutdown.
 
-use crate::helpers::{MEETING_BODY, Served, options, raw_get, raw_http, raw_post, state, state_from};
+use crate::helpers::{MEETING_BODY, Served, json_of, options, raw_get, raw_http, raw_post, state, state_from};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zoom_signer::Options;
@@ -98,5 +98,29 @@ async fn connections_beyond_the_cap_wait_for_a_free_slot() {
     assert!(health.starts_with("HTTP/1.1 200 OK"), "{health}");
     assert!(started.elapsed() >= Duration::from_millis(500), "served at once: the cap did not hold");
     drop(idle);
+    served.stop().await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_announced_oversize_body_is_refused_before_it_is_sent() {
+    // A request timeout far beyond the waits below, so a 408 cannot pass for the refusal.
+    let limits = ServerLimits { request_timeout: Duration::from_secs(30), ..ServerLimits::default() };
+    let served = start(limits).await;
+    let mut stream = tokio::net::TcpStream::connect(served.addr).await.unwrap();
+    // Over MAX_BODY_BYTES (4096), announced in the headers; the body itself is never sent, and
+    // the connection stays open for it.
+    let head = "POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "no answer within 5 s: the server waits for the announced body ({answer:?})");
+    let took = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(json_of(&answer)["errors"][0]["property"], "$body", "{answer}");
+    assert!(took < Duration::from_secs(2), "answered only after {took:?}");
+    drop(stream);
     served.stop().await.unwrap().unwrap();
 }
