@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use serde_json::json;
 use std::time::Duration;
+use tower::ServiceExt;
 use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TrustedProxies};
 use zoom_signer::signature::MeetingNumber;
 use zoom_signer::{AppState, Options};
@@ -195,6 +196,14 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
     )
     .await;
     assert_eq!(found, [200, 200, 429, 429]);
+}
+
+#[tokio::test]
+async fn without_a_client_address_nothing_is_signed() {
+    // Only an app run without `serve` (and, in tests, without MockConnectInfo) lacks one: a fault
+    // of the server, not a client to guess at (the rate limit keys on it).
+    let response = zoom_signer::app(state_from(options())).oneshot(sign_request(0, None)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
 #[tokio::test]
