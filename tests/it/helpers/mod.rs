@@ -95,6 +95,7 @@ pub fn verify_jwt(token: &str, secret: &str) -> Result<Value, String> {
 /// The skip rule, for a test (or part of one: `what`) that needs something this machine lacks
 /// (`reason`: Chromium, nginx, Node, root): it says why and passes, unless `CI` is set, where it
 /// fails, since CI must run everything.
+#[track_caller]
 pub fn skip(what: &str, reason: &str) {
     assert!(std::env::var_os("CI").is_none(), "{what} cannot run in CI: {reason}");
     eprintln!("SKIPPED {what}: {reason}");
