@@ -11,11 +11,13 @@
 //! writer). The difference between the last two is what the log lines cost a request.
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
 use std::hint::black_box;
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower::ServiceExt;
 use zoom_signer::access::RateLimit;
@@ -91,12 +93,18 @@ fn signature_request() -> Request<Body> {
         .header(HOST, "127.0.0.1:4000")
         .header(CONTENT_TYPE, "application/json")
         .header(CONTENT_LENGTH, SIGNATURE_BODY.len())
+        .extension(peer())
         .body(Body::from(SIGNATURE_BODY))
         .unwrap()
 }
 
 fn health_request() -> Request<Body> {
-    Request::get("/healthz").header(HOST, "127.0.0.1:4000").body(Body::empty()).unwrap()
+    Request::get("/healthz").header(HOST, "127.0.0.1:4000").extension(peer()).body(Body::empty()).unwrap()
+}
+
+/// The client's address, as `zoom_signer::serve` gives every request it reads.
+fn peer() -> ConnectInfo<SocketAddr> {
+    ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000)))
 }
 
 /// The application with its default settings, but a rate limit that never trips.
@@ -105,9 +113,7 @@ fn application() -> axum::Router {
         rate_limit: Some(RateLimit { count: 1_000_000, period: Duration::from_secs(1) }),
         ..Options::default()
     };
-    let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40_000));
     zoom_signer::app(AppState::new(signer(Format::Jwt), options))
-        .layer(axum::extract::connect_info::MockConnectInfo(peer))
 }
 
 fn requests_through(c: &mut Criterion, group_name: &str) {

@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: the API contract, an OpenAPI 3.1 document embedded in the binary.
 //!
-//! `tests/openapi.rs` drives every documented (operation, status) pair through the app and checks
-//! each reply against this document; `.ci/schemathesis` fuzzes the running service with it.
+//! `tests/it/openapi.rs` drives every documented (operation, status) pair through the app and
+//! checks each reply against this document; `.ci/schemathesis` fuzzes the running service with it.
 
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;

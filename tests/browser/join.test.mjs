@@ -1,7 +1,7 @@
 // The join page in a real browser: Debian's Chromium driven by playwright-core, running Zoom's
 // real Web SDK (served from the @zoom/meetingsdk npm package) against the running service.
 //
-// Run by tests/browser.rs, which starts the service and sets:
+// Run by tests/it/browser.rs, which starts the service and sets:
 //   SIGNER_URL          base URL of the service, e.g. http://127.0.0.1:40123/
 //   SIGNER_STRICT_URL   a second service with SIGNER_API_TOKENS set and no host tokens
 //   SIGNER_TEST_API_TOKEN  that service's API token
@@ -592,9 +592,9 @@ test('the right host key gets a host signature through to Zoom, and is asked for
 });
 
 test('a refused host role shows at "Join as", a refused request only in the summary', { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  // A second, real service (started by tests/browser.rs) with SIGNER_API_TOKENS set and no
+  // A second, real service (started by tests/it/browser.rs) with SIGNER_API_TOKENS set and no
   // SIGNER_HOST_TOKENS: its refusals are the real ones.
-  assert.ok(STRICT_URL && API_TOKEN, 'SIGNER_STRICT_URL and SIGNER_TEST_API_TOKEN are set by tests/browser.rs');
+  assert.ok(STRICT_URL && API_TOKEN, 'SIGNER_STRICT_URL and SIGNER_TEST_API_TOKEN are set by tests/it/browser.rs');
   const { page, seen } = await openPage(t);
   await page.goto(STRICT_URL);
   await page.getByLabel('Meeting number').fill('123456789');

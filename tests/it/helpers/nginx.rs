@@ -27,7 +27,7 @@ impl Nginx {
                 .unwrap()
                 .replace("127.0.0.1:4000", &upstream.to_string());
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = super::free_port();
         let root = dir.path().display();
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\

@@ -1,8 +1,7 @@
 //! The binary as an operator runs it: exit codes, messages, `.env`, and secrets kept out of output.
 
-mod common;
-
-use common::process::{Running, signer_in};
+use crate::helpers::process::{Running, signer_in};
+use crate::helpers::{MEETING_BODY, json_of, raw_get, raw_http, raw_post, status_of};
 
 use std::process::{Command, Output};
 
@@ -112,23 +111,14 @@ fn with_running_server(command: &mut Command, f: impl FnOnce(std::net::SocketAdd
     running.stop()
 }
 
-const HOST_TOKEN: &str = "host-canary-token-5d1e0b7a";
-const API_TOKEN: &str = "api-canary-token-93c4f2e8";
-const WRONG_TOKEN: &str = "wrong-canary-token-11aa22bb";
+const CANARY_HOST_TOKEN: &str = "host-canary-token-5d1e0b7a";
+const CANARY_API_TOKEN: &str = "api-canary-token-93c4f2e8";
+const CANARY_WRONG_TOKEN: &str = "wrong-canary-token-11aa22bb";
 
 fn post_signature(addr: std::net::SocketAddr, body: &str, bearer: Option<&str>) -> (u16, serde_json::Value) {
     let authorization = bearer.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let answer = common::raw_http(
-        addr,
-        &format!(
-            "POST /signature?pwd=hunter2 HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-    .unwrap();
-    let status = answer[9..12].parse().unwrap();
-    let json = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
-    (status, json)
+    let answer = raw_http(addr, &raw_post("/signature?pwd=hunter2", "t", &authorization, body)).unwrap();
+    (status_of(&answer), json_of(&answer))
 }
 
 #[test]
@@ -138,18 +128,18 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
     command
         .env("ZOOM_MEETING_SDK_KEY", "key")
         .env("ZOOM_MEETING_SDK_SECRET", CANARY)
-        .env("SIGNER_HOST_TOKENS", HOST_TOKEN)
-        .env("SIGNER_API_TOKENS", API_TOKEN)
+        .env("SIGNER_HOST_TOKENS", CANARY_HOST_TOKEN)
+        .env("SIGNER_API_TOKENS", CANARY_API_TOKEN)
         .env("RUST_LOG", "trace");
-    let participant = r#"{"meetingNumber":"123456789","role":0}"#;
+    let participant = MEETING_BODY;
     let host = r#"{"meetingNumber":"123456789","role":1}"#;
     let mut issued = Vec::new();
     let cases = [
-        (participant, Some(API_TOKEN), 200),
-        (host, Some(HOST_TOKEN), 200),
-        ("{]", Some(API_TOKEN), 400),
-        (host, Some(API_TOKEN), 401),
-        (participant, Some(WRONG_TOKEN), 401),
+        (participant, Some(CANARY_API_TOKEN), 200),
+        (host, Some(CANARY_HOST_TOKEN), 200),
+        ("{]", Some(CANARY_API_TOKEN), 400),
+        (host, Some(CANARY_API_TOKEN), 401),
+        (participant, Some(CANARY_WRONG_TOKEN), 401),
         (participant, None, 401),
     ];
     let log = with_running_server(&mut command, |addr| {
@@ -160,13 +150,16 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
                 issued.push(signature.to_owned());
             }
         }
-        let health = common::raw_http(addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        let health = raw_http(addr, &raw_get("/healthz", "t")).unwrap();
         assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     });
     assert_eq!(issued.len(), 2);
-    for (what, secret) in
-        [("SDK secret", CANARY), ("host token", HOST_TOKEN), ("API token", API_TOKEN), ("wrong token", WRONG_TOKEN)]
-    {
+    for (what, secret) in [
+        ("SDK secret", CANARY),
+        ("host token", CANARY_HOST_TOKEN),
+        ("API token", CANARY_API_TOKEN),
+        ("wrong token", CANARY_WRONG_TOKEN),
+    ] {
         assert!(!log.contains(secret), "{what} in log:\n{log}");
     }
     for signature in &issued {
@@ -210,7 +203,7 @@ fn at_trace_level_no_secret_token_or_signature_reaches_the_log() {
 fn demo_mode_needs_no_credentials_and_warns_loudly() {
     let dir = tempfile::tempdir().unwrap();
     let log = with_running_server(signer_in(dir.path()).arg("--demo"), |addr| {
-        let page = common::raw_http(addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+        let page = raw_http(addr, &raw_get("/", "t")).unwrap();
         assert!(page.contains(r#"data-demo="true""#), "{page}");
     });
     assert!(log.contains("DEMO MODE") && log.contains("REJECT"), "{log}");
@@ -225,7 +218,7 @@ fn the_example_configuration_starts_the_service_once_credentials_are_filled_in()
     let mut command = signer_in(dir.path());
     command.env("ZOOM_MEETING_SDK_KEY", "key").env("ZOOM_MEETING_SDK_SECRET", CANARY);
     let running = Running::start(&mut command);
-    let page = common::raw_http(running.addr, "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let page = raw_http(running.addr, &raw_get("/", "t")).unwrap();
     assert!(page.to_ascii_lowercase().contains("frame-ancestors 'self'"), "{page}");
     let log = running.stop();
     assert!(!log.contains(CANARY));

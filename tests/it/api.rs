@@ -1,11 +1,12 @@
 //! The HTTP API through `app()` in-process: every status, header and reply shape it promises.
 
-mod common;
-
+use crate::helpers::{
+    KEY, NOW, Reply, SECRET, options, post_json, request, send_to, state, state_from, state_with, verify_jwt,
+};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use common::{KEY, NOW, Reply, SECRET, post_json, send_to, state, state_with, verify_jwt};
 use serde_json::{Value, json};
+use zoom_signer::Options;
 use zoom_signer::signature::{Format, Lifetime};
 
 async fn send(request: Request<Body>) -> Reply {
@@ -129,7 +130,7 @@ async fn wrong_methods_get_405_with_allow() {
         (Method::PUT, "/", "GET,HEAD,POST,OPTIONS"),
         (Method::DELETE, "/healthz", "GET,HEAD"),
     ] {
-        let reply = send(Request::builder().method(method.clone()).uri(path).body(Body::empty()).unwrap()).await;
+        let reply = send(request(method.clone(), path)).await;
         assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert_eq!(reply.header(header::ALLOW), allow);
         assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
@@ -139,7 +140,7 @@ async fn wrong_methods_get_405_with_allow() {
 
 #[tokio::test]
 async fn unknown_paths_get_404_in_the_same_shape() {
-    let reply = send(Request::get("/wp-admin/?q=1").body(Body::empty()).unwrap()).await;
+    let reply = send(request(Method::GET, "/wp-admin/?q=1")).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
     assert_eq!(reply.reasons()[0].0, "$request");
@@ -147,7 +148,7 @@ async fn unknown_paths_get_404_in_the_same_shape() {
 
 #[tokio::test]
 async fn healthz_says_ok() {
-    let reply = send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let reply = send(request(Method::GET, "/healthz")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json(), json!({"status": "ok"}));
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
@@ -177,7 +178,7 @@ async fn legacy_format_signs_meetings_and_refuses_what_it_cannot_carry() {
 
 #[tokio::test]
 async fn the_page_is_served_without_any_credential() {
-    let reply = send(Request::get("/").body(Body::empty()).unwrap()).await;
+    let reply = send(request(Method::GET, "/")).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
     let html = String::from_utf8(reply.body).unwrap();
@@ -185,7 +186,7 @@ async fn the_page_is_served_without_any_credential() {
     assert!(html.contains(r#"data-demo="false""#), "demo flag not injected");
     assert!(!html.contains(SECRET) && !html.contains(KEY));
     for (path, content_type) in [("/assets/join.js", "text/javascript"), ("/assets/join.css", "text/css")] {
-        let asset = send(Request::get(path).body(Body::empty()).unwrap()).await;
+        let asset = send(request(Method::GET, path)).await;
         assert_eq!(asset.status, StatusCode::OK, "{path}");
         assert!(asset.header(header::CONTENT_TYPE).starts_with(content_type), "{path}");
         let text = String::from_utf8(asset.body).unwrap();
@@ -196,9 +197,8 @@ async fn the_page_is_served_without_any_credential() {
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
     let page = zoom_signer::http::page::JoinPage::new("5.1.4", true);
-    let options = zoom_signer::Options { page, ..common::options() };
-    let demo = zoom_signer::AppState::new(common::signer(Format::Jwt), options);
-    let html = String::from_utf8(send_to(demo, Request::get("/").body(Body::empty()).unwrap()).await.body).unwrap();
+    let demo = state_from(Options { page, ..options() });
+    let html = String::from_utf8(send_to(demo, request(Method::GET, "/")).await.body).unwrap();
     assert!(html.contains(r#"data-demo="true""#));
     assert!(html.contains(r#"data-sdk-version="5.1.4""#));
 }

@@ -1,16 +1,11 @@
 //! Thousands of arbitrary requests through the whole application: whatever a client sends, the
 //! answer is a 2xx or a 4xx, never a 5xx or a panic.
 
-mod common;
-
+use crate::helpers::{HOST_TOKEN, options, send_to, tokens, with_policy};
 use axum::body::Body;
 use axum::http::{Method, Request};
-use common::{options, send_to, signer};
 use proptest::prelude::*;
-use secrecy::SecretString;
-use zoom_signer::access::{AccessPolicy, AllowedOrigins, TokenSet};
-use zoom_signer::http::state::Secrets;
-use zoom_signer::signature::Format;
+use zoom_signer::access::{AccessPolicy, AllowedOrigins};
 use zoom_signer::{AppState, Options};
 
 const HEADER_NAMES: &[&str] = &[
@@ -29,7 +24,7 @@ const HEADER_NAMES: &[&str] = &[
 fn header_value() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("application/json".to_owned()),
-        Just("Bearer host-token-aaaaaaaaaaaaaaaaaaaa".to_owned()),
+        Just(format!("Bearer {HOST_TOKEN}")),
         Just("https://www.example.com".to_owned()),
         "[ -~]{0,40}",
         "[0-9]{1,25}",
@@ -69,10 +64,9 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn guarded_state() -> AppState {
-    let host = [SecretString::from("host-token-aaaaaaaaaaaaaaaaaaaa")];
-    let policy = AccessPolicy { host_tokens: TokenSet::new(&host), ..AccessPolicy::default() };
+    let policy = AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
     let origins = AllowedOrigins::parse("https://www.example.com").unwrap();
-    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, Options { origins, ..options() })
+    with_policy(policy, Options { origins, ..options() })
 }
 
 proptest! {

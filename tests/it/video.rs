@@ -1,30 +1,16 @@
 //! `POST /video-signature`: Video SDK tokens, with the same guards as meeting signatures.
 
-mod common;
-
+use crate::helpers::{
+    API_TOKEN, HOST_TOKEN, NOW, SECRET, VIDEO_KEY, VIDEO_SECRET, bearer, from_origin, options, post_json, send_to,
+    state_from, tokens, verify_jwt, with_peer, with_video,
+};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
-use common::{NOW, options, post_json, send_to, signer, verify_jwt};
-use secrecy::SecretString;
 use serde_json::json;
 use std::time::Duration;
-use zoom_signer::access::{AccessPolicy, RateLimit, TokenSet};
-use zoom_signer::http::state::Secrets;
-use zoom_signer::signature::{Format, SessionName, Signer};
-use zoom_signer::{AppState, Options};
-
-const VIDEO_KEY: &str = "video-sdk-key";
-const VIDEO_SECRET: &str = "video-sdk-secret-for-tests";
-const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
-
-fn video_signer() -> Signer {
-    Signer::new(VIDEO_KEY.into(), SecretString::from(VIDEO_SECRET), Format::Jwt)
-}
-
-fn with_video(policy: AccessPolicy, options: Options) -> AppState {
-    AppState::new(Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy }, options)
-}
+use zoom_signer::Options;
+use zoom_signer::access::{AccessPolicy, RateLimit};
+use zoom_signer::signature::SessionName;
 
 fn video_request(body: serde_json::Value) -> Request<Body> {
     post_json("/video-signature", body.to_string())
@@ -32,7 +18,7 @@ fn video_request(body: serde_json::Value) -> Request<Body> {
 
 #[tokio::test]
 async fn without_video_credentials_the_endpoint_says_how_to_enable_it() {
-    let state = AppState::new(signer(Format::Jwt), options());
+    let state = state_from(options());
     let reply = send_to(state, video_request(json!({"sessionName": "standup", "role": 0}))).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let (property, reason) = &reply.reasons()[0];
@@ -56,7 +42,7 @@ async fn issues_a_video_token_signed_with_the_video_secret() {
         json!({"app_key": VIDEO_KEY, "tpc": "standup", "role_type": 0, "version": 1, "iat": NOW - 30, "exp": NOW - 30 + 1800,
                "user_identity": "ada", "geo_regions": "US"})
     );
-    assert!(verify_jwt(body["signature"].as_str().unwrap(), common::SECRET).is_err(), "not the meeting secret");
+    assert!(verify_jwt(body["signature"].as_str().unwrap(), SECRET).is_err(), "not the meeting secret");
 }
 
 #[tokio::test]
@@ -66,12 +52,9 @@ async fn the_host_rule_applies_to_sessions() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.reasons()[0].1.contains("SIGNER_HOST_TOKENS"));
 
-    let policy =
-        || AccessPolicy { host_tokens: TokenSet::new(&[SecretString::from(HOST_TOKEN)]), ..AccessPolicy::default() };
+    let policy = || AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
     assert_eq!(send_to(with_video(policy(), options()), host_body()).await.status, StatusCode::UNAUTHORIZED);
-    let mut with_token = host_body();
-    with_token.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {HOST_TOKEN}").parse().unwrap());
-    let granted = send_to(with_video(policy(), options()), with_token).await;
+    let granted = send_to(with_video(policy(), options()), bearer(host_body(), HOST_TOKEN)).await;
     assert_eq!(granted.status, StatusCode::OK);
     let claims = verify_jwt(granted.json()["signature"].as_str().unwrap(), VIDEO_SECRET).unwrap();
     assert_eq!(claims["role_type"], 1);
@@ -92,10 +75,7 @@ async fn only_allowed_sessions_are_signed_and_api_tokens_gate_them() {
         StatusCode::OK
     );
 
-    let gated = AccessPolicy {
-        api_tokens: TokenSet::new(&[SecretString::from("api-token-bbbbbbbbbbbbbbbbbbbb")]),
-        ..AccessPolicy::default()
-    };
+    let gated = AccessPolicy { api_tokens: tokens(&[API_TOKEN]), ..AccessPolicy::default() };
     let reply =
         send_to(with_video(gated, options()), video_request(json!({"sessionName": "standup", "role": 0}))).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -103,20 +83,14 @@ async fn only_allowed_sessions_are_signed_and_api_tokens_gate_them() {
 
 #[tokio::test]
 async fn origins_and_rate_limits_apply_as_for_meetings() {
-    let mut foreign = video_request(json!({"sessionName": "standup", "role": 0}));
-    foreign.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
-    foreign.headers_mut().insert(header::HOST, "signer.example.com".parse().unwrap());
+    let foreign = from_origin(video_request(json!({"sessionName": "standup", "role": 0})), "https://evil.example");
     assert_eq!(send_to(with_video(AccessPolicy::default(), options()), foreign).await.status, StatusCode::FORBIDDEN);
 
     let limited = with_video(
         AccessPolicy::default(),
         Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() },
     );
-    let from_client = || {
-        let mut request = video_request(json!({"sessionName": "standup", "role": 0}));
-        request.extensions_mut().insert(ConnectInfo("192.0.2.7:1000".parse::<std::net::SocketAddr>().unwrap()));
-        request
-    };
+    let from_client = || with_peer(video_request(json!({"sessionName": "standup", "role": 0})), "192.0.2.7:1000");
     assert_eq!(send_to(limited.clone(), from_client()).await.status, StatusCode::OK);
     assert_eq!(send_to(limited, from_client()).await.status, StatusCode::TOO_MANY_REQUESTS);
 }

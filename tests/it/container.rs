@@ -4,8 +4,7 @@
 //!
 //! Needs root (to drop to uid 65532); skips otherwise, unless `CI` is set.
 
-mod common;
-
+use crate::helpers::{MEETING_BODY, free_port, json_of, raw_http, raw_post, skip, verify_jwt};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -47,8 +46,7 @@ fn asks_for_a_loader(elf: &[u8]) -> bool {
 #[test]
 fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_settings() {
     if !rustix::process::geteuid().is_root() {
-        assert!(std::env::var_os("CI").is_none(), "the container test needs root in CI");
-        eprintln!("SKIPPED container test: needs root to run as uid {NONROOT}");
+        skip("the container test", &format!("needs root to run as uid {NONROOT}"));
         return;
     }
     let binary = static_release_binary();
@@ -70,7 +68,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
         std::fs::write(secrets.join(name), value).unwrap();
         std::fs::set_permissions(secrets.join(name), std::fs::Permissions::from_mode(0o444)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let as_in_the_image = |command: &mut Command| {
         command
             .env_clear()
@@ -110,16 +108,11 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     let healthcheck = healthcheck.arg("healthcheck").output().unwrap();
     assert_eq!(healthcheck.status.code(), Some(0), "{healthcheck:?}");
 
-    let body = r#"{"meetingNumber":"123456789","role":0}"#;
-    let answer = common::raw_http(
-        addr,
-        &format!("POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
-    )
-    .unwrap();
+    let answer = raw_http(addr, &raw_post("/signature", "t", "", MEETING_BODY)).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    let reply: serde_json::Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let reply = json_of(&answer);
     assert_eq!(reply["sdkKey"], "container-key");
-    assert!(common::verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
+    assert!(verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
 
     rustix::process::kill_process(
         rustix::process::Pid::from_raw(service.id() as i32).unwrap(),

@@ -1,9 +1,8 @@
 //! The service as a process an operator runs: stopping under load, reloading secrets on SIGHUP,
 //! JSON logs with request ids, the metrics listener, and `healthcheck`.
 
-mod common;
-
-use common::process::{Running, signer_in};
+use crate::helpers::process::{Running, signer_in};
+use crate::helpers::{MEETING_BODY, free_port, json_of, raw_get, raw_http, raw_post, verify_jwt};
 use rustix::process::Signal;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -12,18 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 fn post_signature(addr: SocketAddr, extra_headers: &str) -> std::io::Result<String> {
-    let body = r#"{"meetingNumber":"123456789","role":0}"#;
-    common::raw_http(
-        addr,
-        &format!(
-            "POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-}
-
-fn body_of(answer: &str) -> Value {
-    serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default()).unwrap_or(Value::Null)
+    raw_http(addr, &raw_post("/signature", "t", extra_headers, MEETING_BODY))
 }
 
 fn with_credentials(dir: &std::path::Path) -> std::process::Command {
@@ -96,8 +84,8 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
         .env("SIGNER_RATE_LIMIT", "off");
     let mut running = Running::start(&mut command);
     let addr = running.addr;
-    let sign = || body_of(&post_signature(addr, "").unwrap())["signature"].as_str().unwrap().to_owned();
-    assert!(common::verify_jwt(&sign(), "first-secret").is_ok());
+    let sign = || json_of(&post_signature(addr, "").unwrap())["signature"].as_str().unwrap().to_owned();
+    assert!(verify_jwt(&sign(), "first-secret").is_ok());
 
     // Requests keep flowing while the secret is swapped.
     let stop_load = Arc::new(AtomicBool::new(false));
@@ -110,9 +98,12 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
                     break;
                 }
                 let answer = post_signature(addr, "").unwrap_or_default();
-                let signature = body_of(&answer)["signature"].as_str().map(str::to_owned).unwrap_or_default();
-                let verifies =
-                    ["first-secret", "second-secret"].iter().any(|s| common::verify_jwt(&signature, s).is_ok());
+                let signature = if answer.starts_with("HTTP/1.1 200") {
+                    json_of(&answer)["signature"].as_str().map(str::to_owned).unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                let verifies = ["first-secret", "second-secret"].iter().any(|s| verify_jwt(&signature, s).is_ok());
                 if !verifies {
                     failures.fetch_add(1, Ordering::Relaxed);
                 }
@@ -132,8 +123,8 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     assert_eq!(failures.load(Ordering::Relaxed), 0, "requests failed during the reload");
 
     let after = sign();
-    assert!(common::verify_jwt(&after, "second-secret").is_ok(), "new signatures use the new secret");
-    assert!(common::verify_jwt(&after, "first-secret").is_err(), "and not the old one");
+    assert!(verify_jwt(&after, "second-secret").is_ok(), "new signatures use the new secret");
+    assert!(verify_jwt(&after, "first-secret").is_err(), "and not the old one");
 
     // An empty file is refused with a log line; the second secret stays.
     std::fs::write(&secret_file, "").unwrap();
@@ -141,7 +132,7 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     let refusal = running.wait_for_log("kept the previous secrets", Duration::from_secs(5));
     let refusal = refusal.unwrap_or_else(|| panic!("no refusal line:\n{}", running.log()));
     assert!(refusal.contains("ZOOM_MEETING_SDK_SECRET_FILE"), "{refusal}");
-    assert!(common::verify_jwt(&sign(), "second-secret").is_ok());
+    assert!(verify_jwt(&sign(), "second-secret").is_ok());
     let log = running.stop();
     assert!(!log.contains("first-secret") && !log.contains("second-secret"), "{log}");
 }
@@ -191,14 +182,13 @@ fn json_logs_carry_the_request_id_on_every_line_of_the_request() {
 #[test]
 fn metrics_are_served_on_their_own_listener_and_move() {
     let dir = tempfile::tempdir().unwrap();
-    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics_port = free_port();
     let mut command = with_credentials(dir.path());
     command.env("SIGNER_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"));
     let running = Running::start(&mut command);
     let metrics_addr: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().unwrap();
     let scrape = || {
-        let answer =
-            common::raw_http(metrics_addr, "GET /metrics HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n").unwrap();
+        let answer = raw_http(metrics_addr, &raw_get("/metrics", "m")).unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         let text = answer.split("\r\n\r\n").nth(1).unwrap().to_owned();
         prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("valid Prometheus text")
@@ -222,9 +212,8 @@ fn metrics_are_served_on_their_own_listener_and_move() {
     assert_eq!(value(&before, "zoom_signer_build_info", &[("version", env!("CARGO_PKG_VERSION"))]), 1.0);
     post_signature(running.addr, "").unwrap();
     post_signature(running.addr, "").unwrap();
-    let host = r#"{"meetingNumber":"1","role":1}"#;
-    common::raw_http(running.addr, &format!("POST /signature HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{host}", host.len())).unwrap();
-    common::raw_http(running.addr, "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    raw_http(running.addr, &raw_post("/signature", "t", "", r#"{"meetingNumber":"1","role":1}"#)).unwrap();
+    raw_http(running.addr, &raw_get("/healthz", "t")).unwrap();
     let after = scrape();
 
     let issued = [("role", "participant"), ("format", "jwt")];
@@ -238,8 +227,7 @@ fn metrics_are_served_on_their_own_listener_and_move() {
     assert_eq!(value(&after, "zoom_signer_http_requests_total", &[("route", "/healthz"), ("status", "200")]), 1.0);
     assert!(value(&after, "zoom_signer_http_request_duration_seconds", &[]) >= 4.0);
     // The public listener does not serve metrics.
-    let public =
-        common::raw_http(running.addr, "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").unwrap();
+    let public = raw_http(running.addr, &raw_get("/metrics", "t")).unwrap();
     assert!(public.starts_with("HTTP/1.1 404"), "{public}");
     running.stop();
 }
@@ -257,14 +245,9 @@ fn healthcheck_exits_0_when_healthy_and_1_otherwise() {
     assert!(String::from_utf8_lossy(&healthy.stdout).starts_with("healthy: http://127.0.0.1:"), "{healthy:?}");
     running.stop();
 
-    let down = check("127.0.0.1", running_port_now_closed());
+    let down = check("127.0.0.1", free_port());
     assert_eq!(down.status.code(), Some(1), "{down:?}");
     let stderr = String::from_utf8_lossy(&down.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("unhealthy: http://127.0.0.1:"), "{stderr}");
-}
-
-/// A loopback port nothing listens on.
-fn running_port_now_closed() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

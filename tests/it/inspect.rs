@@ -1,6 +1,8 @@
 //! `zoom-signer sign` and `zoom-signer inspect` as a user runs them: exit codes, output, and the
 //! secret never shown.
 
+use crate::helpers::process::signer_in;
+use crate::helpers::verify_jwt;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -10,8 +12,8 @@ const OTHER_SECRET: &str = "canary-other-secret-0c4e";
 
 /// The binary with only `env` set, in an empty directory (so no `.env` is read).
 fn signer(dir: &Path, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zoom-signer"));
-    command.env_clear().current_dir(dir).stdin(Stdio::null()).envs(env.iter().copied());
+    let mut command = signer_in(dir);
+    command.envs(env.iter().copied());
     command
 }
 
@@ -188,11 +190,7 @@ fn sign_honours_signer_ttl_and_backdate_as_the_service_does() {
     let env = [MEETING, &[("SIGNER_TTL", "3600"), ("SIGNER_BACKDATE", "0")]].concat();
     let out = run(signer(dir.path(), &env).args(["sign", "--meeting", "1"]), None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let payload = out.stdout.trim().split('.').nth(1).unwrap().to_owned();
-    let claims: serde_json::Value = serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
-    )
-    .unwrap();
+    let claims = verify_jwt(out.stdout.trim(), CANARY).unwrap();
     let (iat, exp) = (claims["iat"].as_u64().unwrap(), claims["exp"].as_u64().unwrap());
     assert_eq!(exp - iat, 3600);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();

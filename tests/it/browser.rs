@@ -4,15 +4,13 @@
 //! Without Node, the npm packages or Chromium it skips with the reason, unless `CI` is set: CI
 //! must prove the page works, so there a missing piece is a failure.
 
-mod common;
-
-use common::nginx::Nginx;
+use crate::helpers::nginx::Nginx;
+use crate::helpers::{Served, skip, tokens};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use zoom_signer::access::{AccessPolicy, TokenSet, TrustedProxies};
+use zoom_signer::access::{AccessPolicy, TrustedProxies};
 use zoom_signer::http::page::JoinPage;
 use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{Format, Signer};
@@ -66,15 +64,14 @@ fn missing_prerequisite() -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     if let Some(reason) = missing_prerequisite() {
-        assert!(std::env::var_os("CI").is_none(), "browser tests cannot run in CI: {reason}");
-        eprintln!("SKIPPED browser end-to-end tests: {reason}");
+        skip("browser end-to-end tests", &reason);
         return;
     }
 
     let secret = format!("browser-test-secret-{}", std::process::id());
     let signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
     // One host token, so the page's host-key field has something to be right or wrong about.
-    let policy = AccessPolicy { host_tokens: TokenSet::new(&[SecretString::from(HOST_KEY)]), ..Default::default() };
+    let policy = AccessPolicy { host_tokens: tokens(&[HOST_KEY]), ..Default::default() };
     // Production defaults otherwise, trusting the local nginx as a deployment would. The rate limit
     // too (30/minute): both runs share 127.0.0.1's bucket (nginx connects from there and forwards
     // that address), and the suite posts 4 signature requests per run, 8 in all.
@@ -84,38 +81,25 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
         ..Options::default()
     };
     let state = AppState::new(Secrets { signer, video: None, policy }, options);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let upstream = listener.local_addr().unwrap();
-    let url = format!("http://{upstream}/");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(zoom_signer::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    let served = Served::start(state).await;
+    let url = format!("http://{}/", served.addr);
 
     // A second service, configured strictly (API tokens, no host tokens), whose real refusals the
     // page must show in the right places.
-    let strict_policy =
-        AccessPolicy { api_tokens: TokenSet::new(&[SecretString::from(API_TOKEN)]), ..Default::default() };
+    let strict_policy = AccessPolicy { api_tokens: tokens(&[API_TOKEN]), ..Default::default() };
     let strict_signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
     let strict_options = Options { page: JoinPage::new(SDK_VERSION, false), ..Options::default() };
     let strict_state =
         AppState::new(Secrets { signer: strict_signer, video: None, policy: strict_policy }, strict_options);
-    let strict_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let strict_url = format!("http://{}/", strict_listener.local_addr().unwrap());
-    let (stop_strict, strict_stopped) = tokio::sync::oneshot::channel::<()>();
-    let strict_server = tokio::spawn(zoom_signer::serve(strict_listener, strict_state, async {
-        let _ = strict_stopped.await;
-    }));
+    let strict = Served::start(strict_state).await;
+    let strict_url = format!("http://{}/", strict.addr);
 
     // Straight to the service, then through real nginx under /zoom/ as operators deploy it.
     let mut targets = vec![("direct", url, None)];
     match Nginx::missing() {
-        Some(reason) if std::env::var_os("CI").is_some() => {
-            panic!("the browser run through nginx cannot run in CI: {reason}")
-        }
-        Some(reason) => eprintln!("SKIPPED the browser run through nginx: {reason}"),
+        Some(reason) => skip("the browser run through nginx", &reason),
         None => {
-            let nginx = Nginx::start(upstream);
+            let nginx = Nginx::start(served.addr);
             targets.push(("through nginx", nginx.url(), Some(nginx)));
         }
     }
@@ -128,10 +112,8 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
         assert!(passed_count(&printed) > 0, "the browser suite ran no test {name}:\n{printed}");
     }
 
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
-    stop_strict.send(()).unwrap();
-    strict_server.await.unwrap().unwrap();
+    served.stop().await.unwrap().unwrap();
+    strict.stop().await.unwrap().unwrap();
 }
 
 /// The "pass N" summary of node's test reporter (`ℹ pass 4` in spec form, `# pass 4` in TAP).

@@ -1,21 +1,18 @@
 //! Every route that takes `POST` runs the signing guards: found by walking the paths the router
 //! itself holds, so a route added later, in whatever group, is covered without editing this test.
 
-mod common;
-
+use crate::helpers::{MEETING_BODY, from_origin, options, post_json, send_to, state, state_from};
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use common::{options, send_to, signer};
+use axum::http::{Request, StatusCode};
 use std::time::Duration;
 use zoom_signer::access::RateLimit;
-use zoom_signer::signature::Format;
-use zoom_signer::{AppState, Options, app};
+use zoom_signer::{Options, app};
 
 /// The paths of the application's route table, read from the router's `Debug` (axum has no other
 /// way to list routes). The test checks it finds the known routes, so a change of that format
 /// fails here rather than silently walking nothing.
 fn router_paths() -> Vec<String> {
-    let debug = format!("{:?}", app(common::state()));
+    let debug = format!("{:?}", app(state()));
     let table = debug.split("node: Node { paths: {").nth(1).expect("the router's Debug lists its paths");
     let table = table.split('}').next().unwrap();
     let mut paths: Vec<String> = table.split('"').skip(1).step_by(2).map(str::to_owned).collect();
@@ -26,20 +23,15 @@ fn router_paths() -> Vec<String> {
     paths
 }
 
-fn post(path: &str, origin: Option<&str>) -> Request<Body> {
-    let mut request =
-        Request::builder().method(Method::POST).uri(path).header(header::CONTENT_TYPE, "application/json");
-    if let Some(origin) = origin {
-        request = request.header(header::ORIGIN, origin);
-    }
-    request.body(Body::from(r#"{"meetingNumber": "123456789", "role": 0}"#)).unwrap()
+fn post(path: &str) -> Request<Body> {
+    post_json(path, MEETING_BODY)
 }
 
 /// The paths that answer `POST` with anything but 405.
 async fn post_routes() -> Vec<String> {
     let mut found = Vec::new();
     for path in router_paths() {
-        let reply = send_to(common::state(), post(&path, None)).await;
+        let reply = send_to(state(), post(&path)).await;
         if reply.status != StatusCode::METHOD_NOT_ALLOWED {
             found.push(path);
         }
@@ -58,7 +50,7 @@ async fn the_walk_finds_the_signing_routes() {
 #[tokio::test]
 async fn every_post_route_refuses_a_foreign_origin() {
     for path in post_routes().await {
-        let reply = send_to(common::state(), post(&path, Some("https://evil.example"))).await;
+        let reply = send_to(state(), from_origin(post(&path), "https://evil.example")).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST {path} from a foreign origin");
         assert_eq!(reply.reasons()[0].0, "$request", "POST {path}");
     }
@@ -67,13 +59,13 @@ async fn every_post_route_refuses_a_foreign_origin() {
 #[tokio::test]
 async fn every_post_route_counts_against_the_rate_limit() {
     for path in post_routes().await {
-        let limited = AppState::new(
-            signer(Format::Jwt),
-            Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() },
-        );
-        let first = send_to(limited.clone(), post(&path, None)).await;
+        let limited = state_from(Options {
+            rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }),
+            ..options()
+        });
+        let first = send_to(limited.clone(), post(&path)).await;
         assert_ne!(first.status, StatusCode::TOO_MANY_REQUESTS, "POST {path}: the first request");
-        let second = send_to(limited, post(&path, None)).await;
+        let second = send_to(limited, post(&path)).await;
         assert_eq!(
             second.status,
             StatusCode::TOO_MANY_REQUESTS,

@@ -1,26 +1,23 @@
-//! The API contract, `src/http/openapi.json` (served as `GET /openapi.json`), kept true: through
+//! The API contract, `src/api/openapi.json` (served as `GET /openapi.json`), kept true: through
 //! `app()` in-process, a request for every (operation, status) pair the document names, each reply
 //! checked against the document (status documented for that operation, body against the
 //! documented schema, documented headers present and matching), and then both ways: every status
 //! the app answered is documented, and every documented status was reached.
 
-mod common;
-
+use crate::helpers::{
+    API_TOKEN, HOST_TOKEN, Reply, Stalled, bearer, from_origin, options, post_json, preflight, request, send_to,
+    state_from, state_with, tokens, with_header, with_video,
+};
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use common::{Reply, options, post_json, send_to, signer};
-use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit, TokenSet};
+use zoom_signer::access::{AccessPolicy, AllowedOrigins, RateLimit};
 use zoom_signer::config::ServerLimits;
-use zoom_signer::http::state::Secrets;
-use zoom_signer::signature::{Format, Signer};
+use zoom_signer::signature::{Format, Lifetime};
 use zoom_signer::{AppState, Options};
 
-const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
-const API_TOKEN: &str = "api-token-bbbbbbbbbbbbbbbbbbbbbb";
 const LISTED_ORIGIN: &str = "https://www.example.com";
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 /// The meeting signing operations: `POST /` is an alias of `POST /signature`.
@@ -212,20 +209,9 @@ fn collect_media_examples<'a>(at: &str, holder: &'a Value, found: &mut Vec<(Stri
     }
 }
 
-fn tokens(list: &[&str]) -> TokenSet {
-    TokenSet::new(&list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>())
-}
-
-fn video_signer() -> Signer {
-    Signer::new("video-sdk-key".into(), SecretString::from("video-sdk-secret-for-tests"), Format::Jwt)
-}
-
 /// Meeting and video signing, no tokens, no rate limit: what `--demo` runs.
 fn open(options: Options) -> AppState {
-    AppState::new(
-        Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy: AccessPolicy::default() },
-        options,
-    )
+    with_video(AccessPolicy::default(), options)
 }
 
 fn gated() -> AppState {
@@ -234,34 +220,15 @@ fn gated() -> AppState {
         api_tokens: tokens(&[API_TOKEN]),
         ..AccessPolicy::default()
     };
-    AppState::new(Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy }, options())
+    with_video(policy, options())
 }
 
 fn no_video() -> AppState {
-    AppState::new(signer(Format::Jwt), options())
+    state_from(options())
 }
 
 fn legacy() -> AppState {
-    AppState::new(signer(Format::Legacy), options())
-}
-
-fn request(method: Method, path: &str) -> Request<Body> {
-    Request::builder().method(method).uri(path).body(Body::empty()).unwrap()
-}
-
-fn with_header(mut request: Request<Body>, name: header::HeaderName, value: &str) -> Request<Body> {
-    request.headers_mut().insert(name, value.parse().unwrap());
-    request
-}
-
-fn from_origin(request: Request<Body>, origin: &str) -> Request<Body> {
-    let request = with_header(request, header::ORIGIN, origin);
-    with_header(request, header::HOST, "signer.example.com")
-}
-
-fn preflight(path: &str, origin: &str) -> Request<Body> {
-    let request = with_header(request(Method::OPTIONS, path), header::ACCESS_CONTROL_REQUEST_METHOD, "POST");
-    from_origin(request, origin)
+    state_with(Format::Legacy, Lifetime::TWO_HOURS)
 }
 
 /// Requests meant to reach every documented (operation, status) pair, each with the state it needs.
@@ -275,9 +242,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
         || Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() };
     let listed = || Options { origins: AllowedOrigins::parse(LISTED_ORIGIN).unwrap(), ..options() };
     let any_origin = || Options { origins: AllowedOrigins::parse("*").unwrap(), ..options() };
-    let stalled = |path: &str| {
-        Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::new(common::Stalled)).unwrap()
-    };
+    let stalled = |path: &str| post_json(path, Body::new(Stalled));
     let too_large = format!(r#"{{"meetingNumber": "1", "role": 0, "pad": "{}"}}"#, " ".repeat(5000));
 
     for path in SIGNING_PATHS {
@@ -285,11 +250,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
         all.push(("a participant signature", open(options()), post_json(path, meeting())));
         let every_field =
             json!({"meetingNumber": 123456789, "role": "1", "expirationSeconds": "3600", "videoWebRtcMode": 1});
-        let host = with_header(
-            post_json(path, every_field.to_string()),
-            header::AUTHORIZATION,
-            &format!("Bearer {HOST_TOKEN}"),
-        );
+        let host = bearer(post_json(path, every_field.to_string()), HOST_TOKEN);
         all.push(("a host signature with every field", gated(), host));
         all.push(("a native-SDK token", open(options()), post_json(path, "{}")));
         all.push(("a legacy signature", legacy(), post_json(path, meeting())));
@@ -302,7 +263,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
         all.push(("bad values", open(options()), post_json(path, r#"{"meetingNumber": "12ab", "role": 2, "rol": 1}"#)));
         all.push(("malformed JSON", open(options()), post_json(path, "{\"role\": }")));
         all.push(("no API token", gated(), post_json(path, meeting())));
-        let wrong = with_header(post_json(path, meeting()), header::AUTHORIZATION, "Bearer not-a-token-at-all-xxxxxx");
+        let wrong = bearer(post_json(path, meeting()), "not-a-token-at-all-xxxxxx");
         all.push(("a wrong token", gated(), wrong));
         all.push((
             "host role, no host tokens",
@@ -332,8 +293,7 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
         "cloudRecordingOption": 1, "cloudRecordingElection": "0", "videoWebRtcMode": 1, "audioWebRtcMode": 0,
         "expirationSeconds": 1800,
     });
-    let host =
-        with_header(post_json(path, every_field.to_string()), header::AUTHORIZATION, &format!("Bearer {HOST_TOKEN}"));
+    let host = bearer(post_json(path, every_field.to_string()), HOST_TOKEN);
     all.push(("a host video token with every field", gated(), host));
     all.push(("a listed origin", open(listed()), from_origin(post_json(path, session()), LISTED_ORIGIN)));
     all.push(("bad values", open(options()), post_json(path, r#"{"role": 3, "geoRegions": ["XX"], "topic": "x"}"#)));
@@ -424,7 +384,7 @@ async fn every_documented_status_is_reached_and_every_reply_matches_the_document
     let undocumented: Vec<_> = reached.keys().filter(|k| !documented.contains(*k)).collect();
     assert!(
         problems.is_empty() && missing.is_empty() && undocumented.is_empty(),
-        "the app and src/http/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
+        "the app and src/api/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
          documented but not reached: {missing:?}\nreached but not documented: {undocumented:?}\n(table above)",
         problems.join("\n  "),
     );
@@ -489,7 +449,7 @@ async fn documented_request_examples_are_signed() {
         let path = if name == "VideoSignatureRequest" { "/video-signature" } else { "/signature" };
         for (example, value) in body["content"]["application/json"]["examples"].as_object().unwrap() {
             let request = post_json(path, value["value"].to_string());
-            let request = with_header(request, header::AUTHORIZATION, &format!("Bearer {HOST_TOKEN}"));
+            let request = bearer(request, HOST_TOKEN);
             let reply = send_to(gated(), request).await;
             assert_eq!(
                 reply.status.as_u16(),

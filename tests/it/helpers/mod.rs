@@ -1,0 +1,102 @@
+//! What the test modules share: the test signers on a fixed clock, the states built from them,
+//! the tokens, JWT verification and the skip rule; then requests through `app()` in-process
+//! ([`app`]), raw HTTP on a socket ([`wire`]), the binary as a process ([`process`]) and real
+//! nginx ([`nginx`]).
+
+mod app;
+pub mod nginx;
+pub mod process;
+mod wire;
+
+pub use app::*;
+pub use wire::*;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use secrecy::SecretString;
+use serde_json::Value;
+use sha2::Sha256;
+use zoom_signer::access::{AccessPolicy, TokenSet};
+use zoom_signer::http::state::Secrets;
+use zoom_signer::signature::{FixedClock, Format, Lifetime, Signer};
+use zoom_signer::{AppState, Options};
+
+pub const KEY: &str = "test-sdk-key";
+pub const SECRET: &str = "test-sdk-secret-do-not-use";
+pub const VIDEO_KEY: &str = "video-sdk-key";
+pub const VIDEO_SECRET: &str = "video-sdk-secret-for-tests";
+/// "Now" in these tests; with the default 30 s backdate, `iat` is this minus 30.
+pub const NOW: u64 = 1_700_000_030;
+/// The host token of states that have one (`SIGNER_HOST_TOKENS`).
+pub const HOST_TOKEN: &str = "host-token-aaaaaaaaaaaaaaaaaaaa";
+/// The API token of states that have one (`SIGNER_API_TOKENS`).
+pub const API_TOKEN: &str = "api-token-bbbbbbbbbbbbbbbbbbbbbb";
+
+/// The Meeting SDK signer of these tests.
+pub fn signer(format: Format) -> Signer {
+    Signer::new(KEY.into(), SecretString::from(SECRET), format)
+}
+
+/// The Video SDK signer of these tests.
+fn video_signer() -> Signer {
+    Signer::new(VIDEO_KEY.into(), SecretString::from(VIDEO_SECRET), Format::Jwt)
+}
+
+/// A token set (`SIGNER_HOST_TOKENS`, `SIGNER_API_TOKENS`) of `list`.
+pub fn tokens(list: &[&str]) -> TokenSet {
+    TokenSet::new(&list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>())
+}
+
+/// Default options but a fixed clock and no rate limit (tests send many requests from one client).
+pub fn options() -> Options {
+    Options { clock: Box::new(FixedClock::at_unix_seconds(NOW)), rate_limit: None, ..Options::default() }
+}
+
+/// JWT meeting signatures with `options`; no video, no tokens.
+pub fn state_from(options: Options) -> AppState {
+    AppState::new(signer(Format::Jwt), options)
+}
+
+pub fn state_with(format: Format, max_lifetime: Lifetime) -> AppState {
+    AppState::new(signer(format), Options { max_lifetime, ..options() })
+}
+
+pub fn state() -> AppState {
+    state_with(Format::Jwt, Lifetime::TWO_HOURS)
+}
+
+/// JWT meeting signatures under `policy`; no video.
+pub fn with_policy(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, options)
+}
+
+/// Meeting and Video SDK signing under `policy`.
+pub fn with_video(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy }, options)
+}
+
+/// Checks a Meeting or Video SDK JWT's header and HMAC against `secret`; returns its claims.
+pub fn verify_jwt(token: &str, secret: &str) -> Result<Value, String> {
+    let (signed, mac) = token.rsplit_once('.').ok_or("not a JWT")?;
+    let (header, payload) = signed.split_once('.').ok_or("not a JWT")?;
+    let header = URL_SAFE_NO_PAD.decode(header).map_err(|e| e.to_string())?;
+    if header != br#"{"alg":"HS256","typ":"JWT"}"# {
+        return Err(format!("unexpected header {}", String::from_utf8_lossy(&header)));
+    }
+    let mut expected = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    expected.update(signed.as_bytes());
+    let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|e| e.to_string())?;
+    expected.verify_slice(&mac).map_err(|_| "HMAC does not verify".to_owned())?;
+    let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&payload).map_err(|e| e.to_string())
+}
+
+/// The skip rule, for a test (or part of one: `what`) that needs something this machine lacks
+/// (`reason`: Chromium, nginx, Node, root): it says why and passes, unless `CI` is set, where it
+/// fails, since CI must run everything.
+#[track_caller]
+pub fn skip(what: &str, reason: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{what} cannot run in CI: {reason}");
+    eprintln!("SKIPPED {what}: {reason}");
+}

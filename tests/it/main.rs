@@ -1,0 +1,18 @@
+//! The integration tests, one binary: one module per area, the fixtures they share in `helpers`.
+//! (One binary links once; twelve linked the library and the shared helpers twelve times.)
+
+mod api;
+mod architecture;
+mod browser;
+mod cli;
+mod container;
+mod helpers;
+mod inspect;
+mod lifecycle;
+mod openapi;
+mod proxy;
+mod robustness;
+mod route_guards;
+mod security;
+mod socket;
+mod video;
