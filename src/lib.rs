@@ -18,7 +18,6 @@
 //! listener until a shutdown future completes. `main.rs` only wires configuration to these.
 
 pub mod access;
-pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod http;

@@ -9,14 +9,13 @@
 //! Values are escaped as tracing escapes them: strings quoted as Rust debug strings, and no
 //! control character (a newline, a terminal escape) ever reaches the log from a value.
 
-use crate::calendar::civil_date;
 use std::cell::Cell;
 use std::fmt::{self, Write as _};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::{FormatTime, SystemTime as UtcMicros};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -39,7 +38,9 @@ where
         let mut line = LINE.take();
         line.clear();
         let metadata = event.metadata();
-        timestamp(&mut line, SystemTime::now())?;
+        // tracing's own clock and format: `2026-11-23T14:44:58.712069Z` (RFC 3339, UTC, µs).
+        UtcMicros.format_time(&mut Writer::new(&mut line))?;
+        line.push(' ');
         line.push_str(level(metadata.level()));
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
@@ -76,31 +77,6 @@ impl<'writer> FormatFields<'writer> for PlainFields {
         let mut visitor = FieldWriter::new(&mut text);
         fields.record(&mut visitor);
         visitor.result.and_then(|()| writer.write_str(&text))
-    }
-}
-
-/// `2026-11-23T14:44:58.712069Z`, then a space: RFC 3339 in UTC with microseconds.
-fn timestamp(out: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
-    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (year, month, day) = civil_date(seconds / 86_400);
-    let second_of_day = seconds % 86_400;
-    let mut text = *b"0000-00-00T00:00:00.000000Z ";
-    digits(&mut text[0..4], year);
-    digits(&mut text[5..7], month);
-    digits(&mut text[8..10], day);
-    digits(&mut text[11..13], second_of_day / 3600);
-    digits(&mut text[14..16], second_of_day / 60 % 60);
-    digits(&mut text[17..19], second_of_day % 60);
-    digits(&mut text[20..26], u64::from(since_epoch.subsec_micros()));
-    out.write_str(std::str::from_utf8(&text).expect("ASCII digits and separators"))
-}
-
-/// Writes `value`'s last `into.len()` decimal digits, zero-padded.
-fn digits(into: &mut [u8], mut value: u64) {
-    for place in into.iter_mut().rev() {
-        *place = b'0' + (value % 10) as u8;
-        value /= 10;
     }
 }
 
@@ -211,7 +187,6 @@ impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
     use tracing_subscriber::fmt::MakeWriter;
 
     /// Collects what the subscriber writes.
@@ -293,19 +268,5 @@ mod tests {
         assert!(!ours.trim_end_matches('\n').chars().any(char::is_control), "{ours:?}");
         assert!(ours.contains(r#"field="line\nbreak \u{1b}[31mred""#), "{ours}");
         assert!(ours.contains(r"message\u{a}with\u{9b}escape \u{7}"), "{ours}");
-    }
-
-    #[test]
-    fn timestamps_are_rfc_3339_utc_with_microseconds() {
-        let at = |seconds: u64, micros: u64| {
-            let mut out = String::new();
-            timestamp(&mut out, UNIX_EPOCH + Duration::from_secs(seconds) + Duration::from_micros(micros)).unwrap();
-            out
-        };
-        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z ");
-        assert_eq!(at(1_700_000_000, 42), "2023-11-14T22:13:20.000042Z ");
-        assert_eq!(at(951_782_400, 999_999), "2000-02-29T00:00:00.999999Z ");
-        assert_eq!(at(4_107_542_399, 0), "2100-02-28T23:59:59.000000Z ");
-        assert_eq!(at(253_402_300_799, 0), "9999-12-31T23:59:59.000000Z ");
     }
 }

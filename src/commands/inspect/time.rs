@@ -1,6 +1,5 @@
-//! Unix times as people read them: civil UTC dates and "in 1h 59m" / "3h ago". No chrono needed.
+//! Unix times as people read them: civil UTC dates (the `time` crate) and "in 1h 59m" / "3h ago".
 
-use crate::calendar::civil_date;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The last second of year 9999; later "dates" are garbage, not times.
@@ -27,10 +26,9 @@ fn civil(unix: i64) -> Option<(i64, i64, i64, i64, i64, i64)> {
     if !(0..=MAX_UNIX).contains(&unix) {
         return None;
     }
-    let (days, secs) = (unix / 86_400, unix % 86_400);
-    let (year, month, day) = civil_date(days.unsigned_abs());
-    let [year, month, day] = [year, month, day].map(|n| i64::try_from(n).expect("years up to 9999"));
-    Some((year, month, day, secs / 3600, secs % 3600 / 60, secs % 60))
+    let at = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    let (hour, minute, second) = at.to_hms();
+    Some((at.year().into(), u8::from(at.month()).into(), at.day().into(), hour.into(), minute.into(), second.into()))
 }
 
 /// "2023-11-14 22:13:20 UTC", or a plain word for times no calendar date fits.

@@ -6,68 +6,15 @@
 
 use crate::http::decode::fields::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::http::error::Problem;
-use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget, Role};
+use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget};
 use serde_json::Value;
 
 const FIELDS: [&str; 4] = ["meetingNumber", "role", "expirationSeconds", "videoWebRtcMode"];
 const EXAMPLE: &str = r#"{"meetingNumber": "123456789", "role": 0}"#;
 
-/// Decodes `body`; `max_lifetime` is the longest `expirationSeconds` allowed (`SIGNER_MAX_TTL`).
+/// Decodes `body`, reporting every problem at once; `max_lifetime` is the longest
+/// `expirationSeconds` allowed (`SIGNER_MAX_TTL`).
 pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem>> {
-    if let Some(claims) = decode_plain(body, max_lifetime) {
-        return Ok(claims);
-    }
-    decode_reporting(body, max_lifetime)
-}
-
-/// What a page sends, written plainly: `{"meetingNumber": "123456789", "role": 0}` (a digit string
-/// without escapes, whole numbers, each field once, no others). Parsed without allocating; anything
-/// else (or anything wrong) is left to [`decode_reporting`], which gives the same claims for what
-/// both accept (a property test checks) and every problem for the rest.
-fn decode_plain(body: &[u8], max_lifetime: Lifetime) -> Option<Claims> {
-    // `default` for an absent field; `given` so that `null` is refused rather than read as absent.
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct Plain<'a> {
-        #[serde(default, borrow, deserialize_with = "given")]
-        meeting_number: Option<&'a str>,
-        #[serde(default, deserialize_with = "given")]
-        role: Option<u8>,
-        #[serde(default, deserialize_with = "given")]
-        expiration_seconds: Option<u64>,
-        #[serde(default, deserialize_with = "given", rename = "videoWebRtcMode")]
-        video_webrtc_mode: Option<u8>,
-    }
-    fn given<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(value: D) -> Result<Option<T>, D::Error> {
-        T::deserialize(value).map(Some)
-    }
-    // serde would also read the struct from an array (`["1", 0]`): only an object is plain.
-    if body.trim_ascii_start().first() != Some(&b'{') {
-        return None;
-    }
-    let plain: Plain = serde_json::from_slice(body).ok()?;
-    let meeting = match (plain.meeting_number, plain.role) {
-        (Some(number), Some(role)) if number.bytes().all(|b| b.is_ascii_digit()) => Some(MeetingTarget {
-            number: MeetingNumber::parse(number).ok()?,
-            role: Role::from_number(role.into()).ok()?,
-        }),
-        (None, None) => None,
-        _ => return None,
-    };
-    let lifetime = match plain.expiration_seconds {
-        Some(seconds) => Some(Lifetime::within(seconds.into(), max_lifetime).ok()?),
-        None => None,
-    };
-    let video_webrtc_mode = match plain.video_webrtc_mode {
-        Some(flag @ (0 | 1)) => Some(flag == 1),
-        Some(_) => return None,
-        None => None,
-    };
-    Some(Claims { meeting, lifetime, video_webrtc_mode })
-}
-
-/// Decodes any body, reporting every problem at once.
-fn decode_reporting(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem>> {
     let mut problems = Vec::new();
     let values = read_fields(body, FIELDS, EXAMPLE, &mut problems)?;
     let [given_meeting_number, given_role, expiration, video] = values;
@@ -152,26 +99,6 @@ mod tests {
     }
 
     #[test]
-    fn what_pages_send_takes_the_plain_path() {
-        for body in [
-            r#"{"meetingNumber":"123456789","role":0}"#,
-            r#"{ "role": 1, "meetingNumber": "1", "expirationSeconds": 3600, "videoWebRtcMode": 1 }"#,
-            "{}",
-        ] {
-            assert!(decode_plain(body.as_bytes(), max()).is_some(), "{body}");
-            assert_eq!(decode_plain(body.as_bytes(), max()).map(Ok), Some(decode_reporting(body.as_bytes(), max())));
-        }
-        for body in [
-            r#"{"meetingNumber":123456789,"role":0}"#,
-            r#"{"meetingNumber":"1","role":0,"role":0}"#,
-            "[]",
-            r#"["123456789", 0]"#,
-        ] {
-            assert!(decode_plain(body.as_bytes(), max()).is_none(), "{body}");
-        }
-    }
-
-    #[test]
     fn an_empty_object_asks_for_a_native_token() {
         assert_eq!(ok("{}"), Claims::default());
     }
@@ -241,67 +168,7 @@ mod tests {
         assert!(found.iter().all(|(p, r)| p.len() < 100 && r.len() < 200), "{found:?}");
     }
 
-    /// Bodies near what pages send, each field present or not, right or wrong in every way the
-    /// plain path must leave to the reporting one.
-    fn plausible_body() -> impl Strategy<Value = String> {
-        let number = prop_oneof![
-            Just("\"123456789\"".to_owned()),
-            Just("123456789".to_owned()),
-            Just("\"123 456-789\"".to_owned()),
-            Just("\"\"".to_owned()),
-            Just("\"1234567890123\"".to_owned()),
-            Just("\"12\\u0033\"".to_owned()),
-            Just("null".to_owned()),
-            "[0-9]{1,14}".prop_map(|d| format!("\"{d}\"")),
-        ];
-        let small = prop_oneof![
-            Just("0".to_owned()),
-            Just("1".to_owned()),
-            Just("2".to_owned()),
-            Just("\"1\"".to_owned()),
-            Just("1.0".to_owned()),
-            Just("-1".to_owned()),
-            Just("true".to_owned()),
-        ];
-        let seconds = prop_oneof![
-            Just("1800".to_owned()),
-            Just("7200".to_owned()),
-            Just("7201".to_owned()),
-            Just("1799".to_owned()),
-            Just("\"3600\"".to_owned()),
-            Just("3600.0".to_owned()),
-            (0u64..200_000).prop_map(|s| s.to_string()),
-        ];
-        let field = |name: &'static str, value: BoxedStrategy<String>| {
-            proptest::option::of(value).prop_map(move |v| v.map(|v| format!("\"{name}\": {v}")))
-        };
-        (
-            field("meetingNumber", number.boxed()),
-            field("role", small.clone().boxed()),
-            field("expirationSeconds", seconds.boxed()),
-            field("videoWebRtcMode", small.boxed()),
-            proptest::option::of(prop_oneof![Just("\"role\": 0"), Just("\"extra\": 1")]),
-        )
-            .prop_flat_map(|(a, b, c, d, e)| {
-                let fields: Vec<String> = [a, b, c, d, e.map(str::to_owned)].into_iter().flatten().collect();
-                let values: Vec<String> =
-                    fields.iter().map(|f| f.split_once(": ").map_or(f.clone(), |(_, v)| v.to_owned())).collect();
-                // The same fields as an object, or their values as an array (which serde would read
-                // into a struct, too).
-                prop_oneof![Just(format!("{{{}}}", fields.join(", "))), Just(format!("[{}]", values.join(", ")))]
-            })
-    }
-
     proptest! {
-        #[test]
-        fn the_plain_path_agrees_with_the_reporting_one(body in plausible_body()) {
-            let plain = decode_plain(body.as_bytes(), max());
-            let reporting = decode_reporting(body.as_bytes(), max());
-            if let Some(claims) = plain {
-                prop_assert_eq!(Ok(claims), reporting, "{}", body);
-            }
-        }
-
         #[test]
         fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = decode(&body, max());
