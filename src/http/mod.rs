@@ -26,10 +26,11 @@ use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use serde_json::{Value, json};
+use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The route table: every route, in groups by the guards they run, and the layers every response
-/// passes through (the last `.layer` is the outermost).
+/// The route table: every route, in groups by the guards they run, and the layers every request
+/// passes through.
 pub fn app(state: AppState) -> Router {
     // Signing: client address, origin and CORS (preflights answered), rate limit, audit line.
     let signing = Router::new()
@@ -51,12 +52,16 @@ pub fn app(state: AppState) -> Router {
         .merge(signing)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), guard::request_timeout))
-        .layer(from_fn_with_state(state.clone(), request_log::log_request))
-        // Signatures are credentials: no cache may keep one. Page routes set their own policy.
-        .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // Every route, outermost first; one stack, so axum wraps each route once, not once a layer.
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+                .layer(SetResponseHeaderLayer::overriding(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+                // Signatures are credentials: no cache may keep one. Page routes set their own policy.
+                .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
+                .layer(from_fn_with_state(state.clone(), request_log::log_request))
+                .layer(from_fn_with_state(state.clone(), guard::request_timeout)),
+        )
         .with_state(state)
 }
 
