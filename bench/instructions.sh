@@ -66,7 +66,8 @@ WARMUP=${INSTR_WARMUP:-200}
 SERVER_LOG_LEVEL=${RUST_LOG:-}
 BODY='{"meetingNumber":"123456789","role":0}'
 
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 die() { say "$*"; exit 1; }
 
 for setting in REQUESTS ROUNDS WARMUP; do
@@ -78,30 +79,19 @@ need_apt=()
 command -v valgrind >/dev/null && command -v callgrind_control >/dev/null || need_apt+=(valgrind)
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v taskset >/dev/null || need_apt+=(util-linux)
-if ((${#need_apt[@]})); then
-    say "installing ${need_apt[*]} (Debian packages)"
-    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-    timeout 300 $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive timeout 300 $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+install_missing "${need_apt[@]}"
 
 # --- build -------------------------------------------------------------------------------------
+release_binary "$ROOT"
 if [[ -n ${BENCH_BIN:-} ]]; then
-    BIN=$BENCH_BIN
     COMMIT=${BENCH_COMMIT:-unknown (BENCH_BIN)}
 else
-    say "building the release binary"
-    (cd "$ROOT" && timeout 1200 cargo build --release --quiet --bin zoom-signer)
-    TARGET_DIR=${CARGO_TARGET_DIR:-target}
-    [[ $TARGET_DIR == /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
-    BIN=$TARGET_DIR/release/zoom-signer
     COMMIT=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
     # Uncommitted changes to what the binary is built from make it something else than the commit.
     if [[ $COMMIT != unknown && -n $(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null) ]]; then
         COMMIT+=" + uncommitted changes"
     fi
 fi
-[[ -x $BIN ]] || die "no binary at $BIN"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 WORK=$(mktemp -d)

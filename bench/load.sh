@@ -28,28 +28,17 @@ STARTS=${BENCH_STARTS:-5}
 SERVER_LOG_LEVEL=${RUST_LOG:-}
 BODY='{"meetingNumber":"123456789","role":0}'
 
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 
 # --- tools -------------------------------------------------------------------------------------
 need_apt=()
 command -v wrk >/dev/null || need_apt+=(wrk)
 command -v taskset >/dev/null || need_apt+=(util-linux)
-if ((${#need_apt[@]})); then
-    say "installing ${need_apt[*]} (Debian packages)"
-    if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-    timeout 300 $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive timeout 300 $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+install_missing "${need_apt[@]}"
 
 # --- build -------------------------------------------------------------------------------------
-if [[ -n ${BENCH_BIN:-} ]]; then
-    BIN=$BENCH_BIN
-else
-    say "building the release binary"
-    (cd "$ROOT" && timeout 1200 cargo build --release --quiet --bin zoom-signer)
-    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/zoom-signer
-fi
-[[ -x $BIN ]] || { say "no binary at $BIN"; exit 1; }
+release_binary "$ROOT"
 
 # --- cores -------------------------------------------------------------------------------------
 CORES=$(nproc)

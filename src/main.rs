@@ -1,3 +1,6 @@
+//! The binary: parse settings, start logging, serve (or run a tool). Everything else is the
+//! library's ([`zoom_signer`]).
+
 use std::process::ExitCode;
 use zoom_signer::config::{self, Settings};
 use zoom_signer::{commands, observability};

@@ -1,4 +1,5 @@
-//! Tools the binary runs instead of the service.
+//! Tools the binary runs instead of the service: `healthcheck`, `inspect` (the signature doctor)
+//! and `sign`. They use `config` and `signature`; nothing imports them.
 
 pub mod healthcheck;
 pub mod inspect;
