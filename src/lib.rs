@@ -25,6 +25,7 @@ pub mod lifecycle;
 pub mod observability;
 pub mod server;
 pub mod signature;
+pub mod zoom;
 
 pub use http::state::{AppState, Options};
 pub use http::{app, metrics_app};

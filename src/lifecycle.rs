@@ -29,7 +29,13 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         );
     }
 
-    let state = AppState::from_settings(&settings);
+    if settings.sign_in.as_ref().is_some_and(|s| s.session_key.generated) {
+        tracing::warn!(
+            "SIGNER_SESSION_KEY is not set: session cookies are encrypted with a random key for this process, \
+             so sign-ins end when it restarts and do not carry over to other replicas"
+        );
+    }
+    let state = AppState::from_settings(&settings).map_err(|e| format!("cannot start sign-in with Zoom: {e}"))?;
     let (stop, stopping) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

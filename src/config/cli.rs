@@ -220,6 +220,82 @@ pub struct Cli {
     #[arg(long = "metrics-addr", env = "SIGNER_METRICS_ADDR", hide_env_values = true, value_name = "ADDR")]
     pub metrics_addr: Option<String>,
 
+    /// Sign in with Zoom: `on` lets people sign in with their Zoom account, so the page can join
+    /// meetings of other accounts with their ZAK (Zoom's 2026 rule); `off` (default) changes nothing.
+    #[arg(
+        long = "zoom-sign-in",
+        env = "SIGNER_ZOOM_SIGN_IN",
+        hide_env_values = true,
+        value_name = "on|off",
+        default_value = "off"
+    )]
+    pub zoom_sign_in: String,
+
+    /// The service's base URL as browsers see it (e.g. https://meet.example.com/zoom/); required
+    /// with sign-in on. The redirect URI to register with Zoom is <this>auth/zoom/callback.
+    #[arg(long = "public-url", env = "SIGNER_PUBLIC_URL", hide_env_values = true, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// OAuth Client ID for sign-in; default: the Meeting SDK key (one General app does both).
+    #[arg(long = "oauth-client-id", env = "ZOOM_OAUTH_CLIENT_ID", hide_env_values = true, value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+
+    /// File holding the OAuth Client ID.
+    #[arg(
+        long = "oauth-client-id-file",
+        env = "ZOOM_OAUTH_CLIENT_ID_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub oauth_client_id_file: Option<PathBuf>,
+
+    /// OAuth Client Secret for sign-in; default: the Meeting SDK secret.
+    #[arg(
+        long = "oauth-client-secret",
+        env = "ZOOM_OAUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub oauth_client_secret: Option<SecretString>,
+
+    /// File holding the OAuth Client Secret.
+    #[arg(
+        long = "oauth-client-secret-file",
+        env = "ZOOM_OAUTH_CLIENT_SECRET_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub oauth_client_secret_file: Option<PathBuf>,
+
+    /// The key that encrypts session cookies: at least 32 random bytes, base64; the same on every
+    /// replica. Unset: a random key per start (sessions end at restart, and do not span replicas).
+    #[arg(long = "session-key", env = "SIGNER_SESSION_KEY", hide_env_values = true, value_name = "BASE64")]
+    pub session_key: Option<SecretString>,
+
+    /// File holding the session key.
+    #[arg(long = "session-key-file", env = "SIGNER_SESSION_KEY_FILE", hide_env_values = true, value_name = "PATH")]
+    pub session_key_file: Option<PathBuf>,
+
+    /// Zoom's OAuth base URL (Zoom for Government: https://zoomgov.com).
+    #[arg(
+        long = "zoom-oauth-url",
+        env = "SIGNER_ZOOM_OAUTH_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        default_value = "https://zoom.us"
+    )]
+    pub zoom_oauth_url: String,
+
+    /// Zoom's REST API base URL (Zoom for Government: https://api.zoomgov.com/v2).
+    #[arg(
+        long = "zoom-api-url",
+        env = "SIGNER_ZOOM_API_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        default_value = "https://api.zoom.us/v2"
+    )]
+    pub zoom_api_url: String,
+
     /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every
     /// signature. For trying the service and the page out.
     #[arg(long)]

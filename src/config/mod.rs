@@ -4,10 +4,12 @@
 mod cli;
 mod limits;
 mod parse;
+mod sign_in;
 mod tools;
 
 pub use cli::{Cli, Command, InspectArgs, SignArgs};
 pub use limits::ServerLimits;
+pub use sign_in::{PublicUrl, SessionKey, SignInSettings};
 pub use tools::ToolSettings;
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
@@ -70,6 +72,8 @@ pub struct Settings {
     pub frame_ancestors: String,
     /// `SIGNER_METRICS_ADDR`: where `/metrics` is served, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// `SIGNER_ZOOM_SIGN_IN=on`: what "Sign in with Zoom" needs.
+    pub sign_in: Option<SignInSettings>,
     /// What the settings were read from, to read the `_FILE` ones again on reload.
     source: Cli,
 }
@@ -144,6 +148,7 @@ impl Settings {
         };
         let frame_ancestors = parse_frame_ancestors(&cli.frame_ancestors)?;
         let metrics_listen = cli.metrics_addr.as_deref().map(parse_socket_address).transpose()?;
+        let sign_in = sign_in::sign_in_settings(&cli, &credentials)?;
 
         Ok(Self {
             credentials,
@@ -160,6 +165,7 @@ impl Settings {
             limits,
             frame_ancestors,
             metrics_listen,
+            sign_in,
             source: cli,
         })
     }
@@ -276,7 +282,7 @@ pub fn command_keys(cli: &Cli) -> Result<ToolSettings, ConfigError> {
 }
 
 /// A secret as plain text, only for as long as it takes to validate it.
-fn exposed(secret: &Option<SecretString>) -> Option<String> {
+pub(super) fn exposed(secret: &Option<SecretString>) -> Option<String> {
     secret.as_ref().map(|s| secrecy::ExposeSecret::expose_secret(s).to_owned())
 }
 

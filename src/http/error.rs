@@ -5,6 +5,7 @@
 
 use crate::access::Refusal;
 use crate::observability::audit::RefusalReason;
+use crate::zoom::ZoomError;
 use axum::Json;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -55,6 +56,20 @@ pub enum ApiError {
     /// The app was served without recording each connection's peer (`zoom_signer::serve` does).
     #[error("no client address")]
     NoClientAddress,
+    #[error("sign-in with Zoom is off")]
+    SignInOff,
+    /// A ZAK or OBF token was asked for without a signed-in session.
+    #[error("not signed in")]
+    SignInRequired,
+    /// Zoom says the session's access token is no longer valid.
+    #[error("the Zoom sign-in has ended")]
+    SignInEnded,
+    /// `return` on `/auth/zoom/start` is not a path on this service.
+    #[error("bad return path")]
+    BadReturnPath,
+    /// A call to Zoom failed; `during` says which ("fetching the ZAK").
+    #[error("Zoom failed while {during}: {error}")]
+    Zoom { during: &'static str, error: ZoomError },
 }
 
 impl ApiError {
@@ -74,6 +89,11 @@ impl ApiError {
             Self::NotFound | Self::VideoDisabled => StatusCode::NOT_FOUND,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NoClientAddress => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::SignInOff => StatusCode::NOT_FOUND,
+            Self::SignInRequired | Self::SignInEnded => StatusCode::UNAUTHORIZED,
+            Self::BadReturnPath => StatusCode::BAD_REQUEST,
+            Self::Zoom { error: ZoomError::Timeout, .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Zoom { .. } => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -91,6 +111,11 @@ impl ApiError {
             Self::RequestTimeout => "request_timeout",
             Self::VideoDisabled => "video_disabled",
             Self::NoClientAddress => "no_client_address",
+            Self::SignInOff => "sign_in_off",
+            Self::SignInRequired => "sign_in_required",
+            Self::SignInEnded => "sign_in_ended",
+            Self::BadReturnPath => "bad_return_path",
+            Self::Zoom { .. } => "zoom_failed",
         }
     }
 
@@ -128,6 +153,27 @@ impl ApiError {
                 "the server did not record the client's address; serve the app with zoom_signer::serve, or \
                  axum's into_make_service_with_connect_info::<SocketAddr>()",
             ),
+            Self::SignInOff => request(
+                "sign-in with Zoom is not enabled on this server; its operator can enable it with SIGNER_ZOOM_SIGN_IN=on",
+            ),
+            Self::SignInRequired => vec![Problem::new(
+                "userToken",
+                "a ZAK or OBF token needs you signed in with Zoom: sign in at /auth/zoom/start (the page's \
+                 \"Sign in with Zoom\" button), then ask again",
+            )],
+            Self::SignInEnded => vec![Problem::new(
+                "userToken",
+                "your Zoom sign-in has ended (Zoom no longer accepts its token); sign in again at /auth/zoom/start",
+            )],
+            Self::BadReturnPath => vec![Problem::new(
+                "return",
+                "must be a path on this service, such as /zoom/?mn=123456789 (no scheme, no host, no //)",
+            )],
+            Self::Zoom { during, error: ZoomError::MissingScope(scope) } => request(&format!(
+                "Zoom refused {during}: the Zoom app lacks the scope {scope}; its operator must add {scope} \
+                 to the app in the Zoom App Marketplace"
+            )),
+            Self::Zoom { during, error } => request(&format!("Zoom failed while {during}: {error}")),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::observability::audit::{AuditFacts, SignatureFacts};
+use crate::observability::audit::{Action, AuditFacts, SignatureFacts};
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -32,11 +32,18 @@ use tower::{Layer, Service};
 #[derive(Clone)]
 pub struct SigningGuardLayer {
     state: AppState,
+    subject: fn() -> Action,
 }
 
 impl SigningGuardLayer {
+    /// For routes that issue signatures: their audit lines are about signatures.
     pub fn new(state: &AppState) -> Self {
-        Self { state: state.clone() }
+        Self { state: state.clone(), subject: || Action::Signature(SignatureFacts::default()) }
+    }
+
+    /// For the sign-out route: a foreign page may not sign a person out either.
+    pub fn sign_out(state: &AppState) -> Self {
+        Self { state: state.clone(), subject: || Action::SignOut { user: None } }
     }
 }
 
@@ -44,7 +51,7 @@ impl<S> Layer<S> for SigningGuardLayer {
     type Service = SigningGuard<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SigningGuard { inner, state: self.state.clone() }
+        SigningGuard { inner, state: self.state.clone(), subject: self.subject }
     }
 }
 
@@ -53,6 +60,8 @@ impl<S> Layer<S> for SigningGuardLayer {
 pub struct SigningGuard<S> {
     inner: S,
     state: AppState,
+    /// What the audit line is about when the handler did not say (a guard refused first).
+    subject: fn() -> Action,
 }
 
 impl<S> Service<Request> for SigningGuard<S>
@@ -78,14 +87,11 @@ where
                 OriginVerdict::SameOrigin => Step::Running(self.inner.call(request)),
                 OriginVerdict::Listed | OriginVerdict::Any => Step::Answered(Some(preflight())),
             };
-            return Guarded { step, origin, client: None };
+            return Guarded { step, origin, client: None, subject: self.subject };
         }
         let Some(client) = client(&self.state, &request) else {
-            return Guarded {
-                step: Step::Answered(Some(ApiError::NoClientAddress.into_response())),
-                origin,
-                client: None,
-            };
+            let step = Step::Answered(Some(ApiError::NoClientAddress.into_response()));
+            return Guarded { step, origin, client: None, subject: self.subject };
         };
         let refusal = if origin.verdict == OriginVerdict::Forbidden {
             Some(ApiError::OriginForbidden)
@@ -96,7 +102,7 @@ where
             Some(refusal) => Step::Answered(Some(refusal.into_response())),
             None => Step::Running(self.inner.call(request)),
         };
-        Guarded { step, origin, client: Some(client) }
+        Guarded { step, origin, client: Some(client), subject: self.subject }
     }
 }
 
@@ -107,6 +113,7 @@ pub struct Guarded<F> {
     origin: Origin,
     /// The client, for a signing request (not for a preflight): its response gets an audit line.
     client: Option<ClientIp>,
+    subject: fn() -> Action,
 }
 
 enum Step<F> {
@@ -129,8 +136,8 @@ where
         };
         this.origin.answer(&mut response);
         if let Some(client) = this.client {
-            let signature = response.extensions_mut().remove::<SignatureFacts>().unwrap_or_default();
-            response.extensions_mut().insert(AuditFacts { client, signature });
+            let action = response.extensions_mut().remove::<Action>().unwrap_or_else(this.subject);
+            response.extensions_mut().insert(AuditFacts { client, action });
         }
         Poll::Ready(Ok(response))
     }
@@ -139,8 +146,12 @@ where
 /// A signing handler's answer, carrying what it learnt of the request for the audit line, which
 /// the guard completes with the client's address.
 pub fn with_facts(outcome: Result<impl IntoResponse, ApiError>, facts: SignatureFacts) -> Response {
-    let mut response = outcome.into_response();
-    response.extensions_mut().insert(facts);
+    with_action(outcome.into_response(), Action::Signature(facts))
+}
+
+/// A guarded handler's answer, carrying what the request was about for the audit line.
+pub fn with_action(mut response: Response, action: Action) -> Response {
+    response.extensions_mut().insert(action);
     response
 }
 
@@ -188,7 +199,7 @@ impl Origin {
 /// Who the client is, for the rate limit and the audit line: the peer, or the address a trusted
 /// proxy forwarded. The peer is what [`crate::server`] records for each connection, or axum's
 /// `MockConnectInfo` for an app served some other way (tests in-process).
-fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
+pub fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
     let extensions = request.extensions();
     let peer = match extensions.get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(peer)) => *peer,

@@ -2,6 +2,7 @@
 //! routes runs, the handlers (signatures, the join page, OpenAPI, `/metrics`), the one error type
 //! and the replies.
 
+pub mod auth;
 pub mod body;
 pub mod decode;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod openapi;
 pub mod page;
 pub mod reply;
 pub mod request_log;
+pub mod session;
 pub mod sign;
 pub mod state;
 pub mod video;
@@ -39,17 +41,26 @@ pub fn app(state: AppState) -> Router {
         .route("/signature", post(sign::create).options(allow("OPTIONS, POST")))
         .route("/video-signature", post(video::create).options(allow("OPTIONS, POST")))
         .route_layer(SigningGuardLayer::new(&state));
-    // Public: no guard beyond the layers below.
+    // Signing out: the same origin rules (a foreign page cannot sign a person out), rate limit, audit line.
+    let session = Router::new()
+        .route("/auth/zoom/sign-out", post(auth::sign_out).options(allow("OPTIONS, POST")))
+        .route_layer(SigningGuardLayer::sign_out(&state));
+    // Public: no guard beyond the layers below. (Sign-in's GETs are navigations from Zoom and the
+    // page; they read and write only the encrypted cookies, and answer 404 with sign-in off.)
     let public = Router::new()
         .route("/", get(page::index))
         .route("/healthz", get(health))
         .route("/openapi.json", get(openapi::document))
         .route("/assets/join.js", get(page::script))
-        .route("/assets/join.css", get(page::stylesheet));
+        .route("/assets/join.css", get(page::stylesheet))
+        .route("/auth/zoom/start", get(auth::start))
+        .route("/auth/zoom/callback", get(auth::callback))
+        .route("/auth/zoom/session", get(auth::session));
     // Public first: `Allow` lists a path's methods in the order they were merged (GET before POST).
     Router::new()
         .merge(public)
         .merge(signing)
+        .merge(session)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Every route, outermost first; one stack, so axum wraps each route once, not once a layer.

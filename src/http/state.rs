@@ -5,6 +5,7 @@ use crate::access::{AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenS
 use crate::config::ServerLimits;
 use crate::config::Settings;
 use crate::http::page::JoinPage;
+use crate::http::session::SignIn;
 use crate::observability::metrics::Metrics;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
 use std::sync::{Arc, RwLock};
@@ -63,6 +64,8 @@ pub struct Options {
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: Option<RateLimit>,
     pub limits: ServerLimits,
+    /// `SIGNER_ZOOM_SIGN_IN=on`: "Sign in with Zoom".
+    pub sign_in: Option<SignIn>,
 }
 
 impl Default for Options {
@@ -75,6 +78,7 @@ impl Default for Options {
             trusted_proxies: TrustedProxies::default(),
             rate_limit: Some(RateLimit { count: 30, period: Duration::from_secs(60) }),
             limits: ServerLimits::default(),
+            sign_in: None,
         }
     }
 }
@@ -87,7 +91,9 @@ impl AppState {
         Self { inner: Arc::new(Shared { secrets, options, rate_limiter, metrics: Metrics::default() }) }
     }
 
-    pub fn from_settings(settings: &Settings) -> Self {
+    /// The state `settings` describe; fails only if the Zoom client cannot be built.
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        let sign_in = settings.sign_in.as_ref().map(SignIn::new).transpose()?;
         let options = Options {
             max_lifetime: settings.max_ttl,
             clock: Box::new(SystemClock),
@@ -97,8 +103,9 @@ impl AppState {
             trusted_proxies: settings.access.trusted_proxies.clone(),
             rate_limit: settings.access.rate_limit,
             limits: settings.limits,
+            sign_in,
         };
-        Self::new(Secrets::from_settings(settings), options)
+        Ok(Self::new(Secrets::from_settings(settings), options))
     }
 
     /// The secrets in force now. Cheap: a read lock and a reference count.

@@ -7,7 +7,7 @@
 
 use crate::access::ClientIp;
 use crate::observability::access::Access;
-use crate::observability::metrics::{Metrics, SignatureKind};
+use crate::observability::metrics::{Metrics, SignatureKind, UserTokenKind};
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
 
 /// What a signing handler learnt of its request: put on its response, for the audit line.
@@ -19,6 +19,8 @@ pub struct SignatureFacts {
     pub kind: Option<SignatureKind>,
     /// The Video SDK session, for video requests.
     pub session: Option<String>,
+    /// The ZAK or OBF token asked for (`userToken`), and the signed-in Zoom user it was for.
+    pub user_token: Option<(UserTokenKind, Option<String>)>,
 }
 
 impl SignatureFacts {
@@ -35,12 +37,22 @@ impl SignatureFacts {
     }
 }
 
-/// A signing request's audit entry: who asked, and what the handler learnt (nothing, when a guard
-/// refused the request before it reached the handler).
+/// What an audited request was about.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A signature request: what the handler learnt (nothing, when a guard refused it first).
+    Signature(SignatureFacts),
+    /// The end of a sign-in with Zoom: the Zoom user, once known.
+    SignIn { user: Option<String> },
+    /// A sign-out: the Zoom user, if one was signed in.
+    SignOut { user: Option<String> },
+}
+
+/// An audited request's entry: who asked, and about what.
 #[derive(Debug, Clone)]
 pub struct AuditFacts {
     pub client: ClientIp,
-    pub signature: SignatureFacts,
+    pub action: Action,
 }
 
 /// Why a request was refused: put on error responses so the audit line can say why without
@@ -51,10 +63,50 @@ pub struct RefusalReason {
     pub reason: String,
 }
 
-/// Writes the audit line, and counts the signature or the refusal in `metrics`.
+/// Writes the audit line, and counts the signature, sign-in or refusal in `metrics`.
 pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&RefusalReason>, access: &Access) {
-    let client = facts.client;
-    let signature = &facts.signature;
+    let refused = refusal.is_some() || !(200..400).contains(&access.status);
+    match &facts.action {
+        Action::Signature(signature) => signature_line(metrics, facts.client, signature, refusal, access),
+        Action::SignIn { user } => {
+            let user = user.as_deref().unwrap_or("-");
+            let code = refusal.map_or("signed_in", |r| r.code);
+            metrics.record_sign_in(code);
+            let Access { method, route, status, .. } = *access;
+            let (latency_us, client) = (access.latency_us(), facts.client);
+            if refused {
+                let reason = refusal.map_or("", |r| r.reason.as_str());
+                tracing::warn!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                    client = %client, user, outcome = "refused", code, reason = ?reason, "sign-in refused");
+            } else {
+                tracing::info!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                    client = %client, user, outcome = "signed_in", "signed in with Zoom");
+            }
+        }
+        Action::SignOut { user } => {
+            let user = user.as_deref().unwrap_or("-");
+            let Access { method, route, status, .. } = *access;
+            let (latency_us, client) = (access.latency_us(), facts.client);
+            if refused {
+                let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
+                metrics.record_refusal(code);
+                tracing::warn!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                    client = %client, user, outcome = "refused", code, reason = ?reason, "sign-out refused");
+            } else {
+                tracing::info!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                    client = %client, user, outcome = "signed_out", "signed out");
+            }
+        }
+    }
+}
+
+fn signature_line(
+    metrics: &Metrics,
+    client: ClientIp,
+    signature: &SignatureFacts,
+    refusal: Option<&RefusalReason>,
+    access: &Access,
+) {
     let meeting = signature.meeting.as_ref().map_or("-", MeetingNumber::as_str);
     let role_text = signature.role.map_or("-", |r| if r == Role::Host { "1" } else { "0" });
     let session = signature.session.as_deref().unwrap_or("-");
@@ -65,22 +117,43 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
             if let Some(kind) = signature.kind {
                 metrics.record_issued(signature.role, kind);
             }
-            tracing::info!(
-                target: "zoom_signer::audit",
-                method = %method, route, status, latency_us,
-                client = %client, meeting, session, role = role_text, outcome = "issued",
-                "signature issued"
-            );
+            match &signature.user_token {
+                None => tracing::info!(
+                    target: "zoom_signer::audit",
+                    method = %method, route, status, latency_us,
+                    client = %client, meeting, session, role = role_text, outcome = "issued",
+                    "signature issued"
+                ),
+                Some((kind, user)) => {
+                    metrics.record_user_token(*kind);
+                    tracing::info!(
+                        target: "zoom_signer::audit",
+                        method = %method, route, status, latency_us,
+                        client = %client, meeting, session, role = role_text, outcome = "issued",
+                        user_token = kind.as_str(), user = user.as_deref().unwrap_or("-"),
+                        "signature issued"
+                    );
+                }
+            }
         }
         refusal => {
             let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
             metrics.record_refusal(code);
-            tracing::warn!(
-                target: "zoom_signer::audit",
-                method = %method, route, status, latency_us,
-                client = %client, meeting, session, role = role_text, outcome = "refused", code, reason = ?reason,
-                "signature refused"
-            );
+            match &signature.user_token {
+                None => tracing::warn!(
+                    target: "zoom_signer::audit",
+                    method = %method, route, status, latency_us,
+                    client = %client, meeting, session, role = role_text, outcome = "refused", code, reason = ?reason,
+                    "signature refused"
+                ),
+                Some((kind, user)) => tracing::warn!(
+                    target: "zoom_signer::audit",
+                    method = %method, route, status, latency_us,
+                    client = %client, meeting, session, role = role_text, outcome = "refused", code, reason = ?reason,
+                    user_token = kind.as_str(), user = user.as_deref().unwrap_or("-"),
+                    "signature refused"
+                ),
+            }
         }
     }
 }

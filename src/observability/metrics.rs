@@ -14,13 +14,27 @@ use std::time::Duration;
 
 /// Routes are labelled by their pattern; anything else is one label, so a scanner trying random
 /// paths cannot grow the label set.
-const ROUTES: &[&str] =
-    &["/", "/signature", "/healthz", "/assets/join.js", "/assets/join.css", "/video-signature", "/openapi.json"];
+const ROUTES: &[&str] = &[
+    "/",
+    "/signature",
+    "/healthz",
+    "/assets/join.js",
+    "/assets/join.css",
+    "/video-signature",
+    "/openapi.json",
+    "/auth/zoom/start",
+    "/auth/zoom/callback",
+    "/auth/zoom/session",
+    "/auth/zoom/sign-out",
+];
 const OTHER_ROUTE: &str = "(unmatched)";
 
 /// Upper bounds of the latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 14] =
     [0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+/// Upper bounds of the Zoom call histogram, in seconds (calls time out after 5 s).
+const ZOOM_BUCKETS: [f64; 9] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0];
 
 /// Which kind of signature was issued (the `format` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -75,6 +89,51 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
+/// Which per-person token was fetched from Zoom (the `kind` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserTokenKind {
+    Zak,
+    Obf,
+}
+
+impl UserTokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Zak => "zak",
+            Self::Obf => "obf",
+        }
+    }
+}
+
+impl EncodeLabelValue for UserTokenKind {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct UserTokenLabels {
+    kind: UserTokenKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ZoomCallLabels {
+    /// What was asked of Zoom: `token`, `user`, `user_token`, `revoke`.
+    call: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ZoomFailureLabels {
+    call: &'static str,
+    /// The failure's code (`timeout`, `invalid_token`, `missing_scope`, …).
+    kind: &'static str,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
@@ -86,6 +145,10 @@ pub struct Metrics {
     issued: Family<IssuedLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
     latency: Histogram,
+    sign_ins: Family<OutcomeLabels, Counter>,
+    user_tokens: Family<UserTokenLabels, Counter>,
+    zoom_failures: Family<ZoomFailureLabels, Counter>,
+    zoom_latency: Family<ZoomCallLabels, Histogram>,
 }
 
 impl Default for Metrics {
@@ -102,7 +165,15 @@ impl Default for Metrics {
         registry.register("refusals", "Signature requests refused, by reason", refusals.clone());
         let latency = Histogram::new(LATENCY_BUCKETS);
         registry.register("http_request_duration_seconds", "Time to answer a request", latency.clone());
-        Self { registry, requests, issued, refusals, latency }
+        let sign_ins = Family::default();
+        registry.register("sign_ins", "Sign-ins with Zoom, by outcome", sign_ins.clone());
+        let user_tokens = Family::default();
+        registry.register("user_tokens_issued", "ZAK and OBF tokens handed out, by kind", user_tokens.clone());
+        let zoom_failures = Family::default();
+        registry.register("zoom_api_failures", "Calls to Zoom that failed, by call and kind", zoom_failures.clone());
+        let zoom_latency = Family::<ZoomCallLabels, Histogram>::new_with_constructor(|| Histogram::new(ZOOM_BUCKETS));
+        registry.register("zoom_api_duration_seconds", "Time Zoom took to answer, by call", zoom_latency.clone());
+        Self { registry, requests, issued, refusals, latency, sign_ins, user_tokens, zoom_failures, zoom_latency }
     }
 }
 
@@ -126,6 +197,23 @@ impl Metrics {
     /// `reason` is the refusal's stable code (`ApiError::code`).
     pub fn record_refusal(&self, reason: &'static str) {
         self.refusals.get_or_create(&RefusalLabels { reason }).inc();
+    }
+
+    /// A sign-in's outcome: `signed_in`, or why it failed (`access_denied`, `bad_state`, …).
+    pub fn record_sign_in(&self, outcome: &'static str) {
+        self.sign_ins.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    pub fn record_user_token(&self, kind: UserTokenKind) {
+        self.user_tokens.get_or_create(&UserTokenLabels { kind }).inc();
+    }
+
+    /// A call to Zoom: how long it took, and its failure's code if it failed.
+    pub fn record_zoom_call(&self, call: &'static str, took: Duration, failure: Option<&'static str>) {
+        self.zoom_latency.get_or_create(&ZoomCallLabels { call }).observe(took.as_secs_f64());
+        if let Some(kind) = failure {
+            self.zoom_failures.get_or_create(&ZoomFailureLabels { call, kind }).inc();
+        }
     }
 
     /// The OpenMetrics text exposition format.

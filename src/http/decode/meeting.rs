@@ -9,15 +9,30 @@ use crate::http::error::Problem;
 use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget};
 use serde_json::Value;
 
-const FIELDS: [&str; 4] = ["meetingNumber", "role", "expirationSeconds", "videoWebRtcMode"];
+const FIELDS: [&str; 5] = ["meetingNumber", "role", "expirationSeconds", "videoWebRtcMode", "userToken"];
 const EXAMPLE: &str = r#"{"meetingNumber": "123456789", "role": 0}"#;
+
+/// A signature request: the claims to sign, and the signed-in person's token to add, if asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingRequest {
+    pub claims: Claims,
+    /// `userToken`: fetch the signed-in person's ZAK, or an OBF token for the meeting.
+    pub user_token: Option<UserToken>,
+}
+
+/// Which of the signed-in person's tokens `userToken` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserToken {
+    Zak,
+    Obf,
+}
 
 /// Decodes `body`, reporting every problem at once; `max_lifetime` is the longest
 /// `expirationSeconds` allowed (`SIGNER_MAX_TTL`).
-pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem>> {
+pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<MeetingRequest, Vec<Problem>> {
     let mut problems = Vec::new();
     let values = read_fields(body, FIELDS, EXAMPLE, &mut problems)?;
-    let [given_meeting_number, given_role, expiration, video] = values;
+    let [given_meeting_number, given_role, expiration, video, given_user_token] = values;
 
     let meeting_number =
         given_meeting_number.as_ref().and_then(|v| collect(&mut problems, "meetingNumber", parse_meeting_number(v)));
@@ -25,6 +40,13 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem
     let lifetime =
         expiration.as_ref().and_then(|v| collect(&mut problems, "expirationSeconds", parse_lifetime(v, max_lifetime)));
     let video_webrtc_mode = video.as_ref().and_then(|v| collect(&mut problems, "videoWebRtcMode", parse_flag(v)));
+    let user_token = given_user_token.as_ref().and_then(|v| collect(&mut problems, "userToken", parse_user_token(v)));
+    if user_token == Some(UserToken::Obf) && given_meeting_number.is_none() {
+        problems.push(Problem::new(
+            "userToken",
+            "userToken \"obf\" needs meetingNumber and role: an OBF token is for one meeting",
+        ));
+    }
 
     // Half a web token would be a native token Zoom then refuses for the meeting: say so instead.
     match (given_meeting_number.is_some(), given_role.is_some()) {
@@ -45,7 +67,18 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<Claims, Vec<Problem
         (Some(number), Some(role)) => Some(MeetingTarget { number, role }),
         _ => None,
     };
-    Ok(Claims { meeting, lifetime, video_webrtc_mode })
+    Ok(MeetingRequest { claims: Claims { meeting, lifetime, video_webrtc_mode }, user_token })
+}
+
+fn parse_user_token(value: &Value) -> Result<UserToken, String> {
+    match value.as_str() {
+        Some("zak") => Ok(UserToken::Zak),
+        Some("obf") => Ok(UserToken::Obf),
+        _ => Err(format!(
+            "must be \"zak\" (the signed-in person's ZAK) or \"obf\" (an OBF token for the meeting), got {}",
+            describe(value)
+        )),
+    }
 }
 
 fn parse_meeting_number(value: &Value) -> Result<MeetingNumber, String> {
@@ -72,7 +105,7 @@ mod tests {
     }
 
     fn ok(body: &str) -> Claims {
-        decode(body.as_bytes(), max()).unwrap_or_else(|p| panic!("{body}: {p:?}"))
+        decode(body.as_bytes(), max()).unwrap_or_else(|p| panic!("{body}: {p:?}")).claims
     }
 
     fn problems(body: &str) -> Vec<(String, String)> {
@@ -99,6 +132,16 @@ mod tests {
     }
 
     #[test]
+    fn user_tokens_are_zak_or_obf_and_obf_needs_a_meeting() {
+        let zak = decode(br#"{"meetingNumber": "1", "role": 1, "userToken": "zak"}"#, max()).unwrap();
+        assert_eq!(zak.user_token, Some(UserToken::Zak));
+        assert_eq!(decode(b"{}", max()).unwrap().user_token, None);
+        assert_eq!(decode(br#"{"userToken": "zak"}"#, max()).unwrap().user_token, Some(UserToken::Zak));
+        assert_eq!(problems(r#"{"userToken": "obf"}"#)[0].0, "userToken");
+        assert!(problems(r#"{"meetingNumber": "1", "role": 0, "userToken": "ZAK"}"#)[0].1.contains(r#"got "ZAK""#));
+    }
+
+    #[test]
     fn an_empty_object_asks_for_a_native_token() {
         assert_eq!(ok("{}"), Claims::default());
     }
@@ -112,7 +155,7 @@ mod tests {
         assert_eq!(properties, ["rol", "meetingNumber", "role", "expirationSeconds", "videoWebRtcMode"]);
         assert_eq!(
             found[0].1,
-            r#"unknown field "rol"; the fields are meetingNumber, role, expirationSeconds, videoWebRtcMode"#
+            r#"unknown field "rol"; the fields are meetingNumber, role, expirationSeconds, videoWebRtcMode, userToken"#
         );
         assert_eq!(found[1].1, r#"meetingNumber must be 1 to 12 digits (spaces and hyphens are ignored), got "abc""#);
         assert_eq!(found[2].1, "role must be 0 (participant) or 1 (host), got 2");
