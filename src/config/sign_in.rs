@@ -40,6 +40,11 @@ impl fmt::Debug for SignInSettings {
 pub struct PublicUrl(Url);
 
 impl PublicUrl {
+    /// As `SIGNER_PUBLIC_URL` is read: `https` (plain http only for this machine), a `/` at the end.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        parse_public_url(text)
+    }
+
     /// What the operator registers with Zoom: `<public URL>auth/zoom/callback`.
     pub fn redirect_uri(&self) -> String {
         format!("{}auth/zoom/callback", self.0)
@@ -70,6 +75,11 @@ pub struct SessionKey {
 
 impl SessionKey {
     pub const MIN_BYTES: usize = 32;
+
+    /// A key of at least [`Self::MIN_BYTES`] bytes (checked where it is read).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self { bytes: bytes.into(), generated: false }
+    }
 
     pub fn expose(&self) -> &[u8] {
         self.bytes.expose_secret()

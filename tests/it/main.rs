@@ -14,5 +14,6 @@ mod proxy;
 mod robustness;
 mod route_guards;
 mod security;
+mod sign_in;
 mod socket;
 mod video;
