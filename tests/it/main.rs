@@ -16,3 +16,4 @@ mod route_guards;
 mod security;
 mod socket;
 mod video;
+mod zoom_client;
