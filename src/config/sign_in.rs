@@ -17,10 +17,10 @@ pub struct SignInSettings {
     pub public_url: PublicUrl,
     /// `SIGNER_SESSION_KEY`, or a random one for this process.
     pub session_key: SessionKey,
-    /// `SIGNER_ZOOM_OAUTH_URL`, without a trailing `/`.
-    pub oauth_url: String,
-    /// `SIGNER_ZOOM_API_URL`, without a trailing `/`.
-    pub api_url: String,
+    /// `SIGNER_ZOOM_OAUTH_URL`.
+    pub oauth_url: Url,
+    /// `SIGNER_ZOOM_API_URL`.
+    pub api_url: Url,
 }
 
 impl fmt::Debug for SignInSettings {
@@ -46,8 +46,8 @@ impl PublicUrl {
     }
 
     /// What the operator registers with Zoom: `<public URL>auth/zoom/callback`.
-    pub fn redirect_uri(&self) -> String {
-        format!("{}auth/zoom/callback", self.0)
+    pub fn redirect_uri(&self) -> Url {
+        self.0.join("auth/zoom/callback").expect("a base URL ending in / takes a relative path")
     }
 
     /// The path cookies are set on: the public URL's path.
@@ -194,9 +194,8 @@ fn parse_public_url(text: &str) -> Result<PublicUrl, ConfigError> {
     Ok(PublicUrl(url))
 }
 
-fn parse_zoom_url(variable: &'static str, text: &str) -> Result<String, ConfigError> {
-    let url = parse_http_url(variable, text)?;
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+fn parse_zoom_url(variable: &'static str, text: &str) -> Result<Url, ConfigError> {
+    parse_http_url(variable, text)
 }
 
 fn parse_session_key(text: &str) -> Result<SessionKey, ConfigError> {
@@ -227,7 +226,7 @@ mod tests {
     #[test]
     fn public_urls_need_https_but_on_this_machine() {
         assert_eq!(
-            parse_public_url("https://meet.example.com/zoom").unwrap().redirect_uri(),
+            parse_public_url("https://meet.example.com/zoom").unwrap().redirect_uri().as_str(),
             "https://meet.example.com/zoom/auth/zoom/callback"
         );
         assert_eq!(parse_public_url("http://localhost:4000/").unwrap().path(), "/");
@@ -250,15 +249,10 @@ mod tests {
     }
 
     #[test]
-    fn zoom_urls_lose_their_trailing_slash() {
-        assert_eq!(
-            parse_zoom_url("SIGNER_ZOOM_API_URL", "https://api.zoomgov.com/v2/").unwrap(),
-            "https://api.zoomgov.com/v2"
-        );
-        assert_eq!(parse_zoom_url("SIGNER_ZOOM_OAUTH_URL", "http://127.0.0.1:9000").unwrap(), "http://127.0.0.1:9000");
-        assert_eq!(
-            parse_zoom_url("SIGNER_ZOOM_OAUTH_URL", "http://zoom.example").unwrap_err().variable,
-            "SIGNER_ZOOM_OAUTH_URL"
-        );
+    fn zoom_urls_are_https_but_on_this_machine() {
+        assert!(parse_zoom_url("SIGNER_ZOOM_API_URL", "https://api.zoomgov.com/v2/").is_ok());
+        assert!(parse_zoom_url("SIGNER_ZOOM_OAUTH_URL", "http://127.0.0.1:9000").is_ok());
+        let error = parse_zoom_url("SIGNER_ZOOM_OAUTH_URL", "http://zoom.example").unwrap_err();
+        assert_eq!(error.variable, "SIGNER_ZOOM_OAUTH_URL");
     }
 }

@@ -90,15 +90,15 @@ impl CallbackFailure {
 
     fn zoom(during: &'static str, error: ZoomError, return_to: &str) -> Self {
         let status = match error {
-            ZoomError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            ZoomError::InvalidGrant(_) => StatusCode::BAD_REQUEST,
+            ZoomError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ZoomError::InvalidGrant { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::BAD_GATEWAY,
         };
         let what = match &error {
-            ZoomError::InvalidGrant(_) => {
+            ZoomError::InvalidGrant { .. } => {
                 "Zoom did not accept the sign-in code (it may have been used already, or be too old).".to_owned()
             }
-            ZoomError::MissingScope(scope) => format!(
+            ZoomError::MissingScope { scope, .. } => format!(
                 "Zoom refused {during}: the Zoom app lacks the scope {scope}. Its operator must add it in the Zoom App Marketplace."
             ),
             other => format!("Zoom failed while {during}: {other}."),

@@ -92,7 +92,7 @@ impl ApiError {
             Self::SignInOff => StatusCode::NOT_FOUND,
             Self::SignInRequired | Self::SignInEnded => StatusCode::UNAUTHORIZED,
             Self::BadReturnPath => StatusCode::BAD_REQUEST,
-            Self::Zoom { error: ZoomError::Timeout, .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::Zoom { error: ZoomError::Timeout { .. }, .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Zoom { .. } => StatusCode::BAD_GATEWAY,
         }
     }
@@ -169,7 +169,7 @@ impl ApiError {
                 "return",
                 "must be a path on this service, such as /zoom/?mn=123456789 (no scheme, no host, no //)",
             )],
-            Self::Zoom { during, error: ZoomError::MissingScope(scope) } => request(&format!(
+            Self::Zoom { during, error: ZoomError::MissingScope { scope, .. } } => request(&format!(
                 "Zoom refused {during}: the Zoom app lacks the scope {scope}; its operator must add {scope} \
                  to the app in the Zoom App Marketplace"
             )),

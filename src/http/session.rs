@@ -4,7 +4,7 @@
 //! that was tampered with, or made with another key, reads as no cookie at all.
 
 use crate::config::SignInSettings;
-use crate::zoom::{ZoomClient, ZoomSettings};
+use crate::zoom::{ZoomClient, ZoomSettings, ZoomSetupError};
 use axum::http::HeaderMap;
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
 use secrecy::{ExposeSecret, SecretString};
@@ -35,7 +35,7 @@ pub struct SignIn {
 }
 
 impl SignIn {
-    pub fn new(settings: &SignInSettings) -> Result<Self, String> {
+    pub fn new(settings: &SignInSettings) -> Result<Self, ZoomSetupError> {
         let zoom = ZoomClient::new(ZoomSettings {
             client_id: settings.client.sdk_key.clone(),
             client_secret: settings.client.sdk_secret.clone(),

@@ -136,7 +136,7 @@ async fn fetch_user_token(
     };
     match auth::timed(state, "user_token", sign_in.zoom.user_token(&session.access_token, &zoom_kind)).await {
         Ok(token) => Ok((key, token)),
-        Err(ZoomError::InvalidToken) => Err(ApiError::SignInEnded),
+        Err(ZoomError::InvalidToken { .. }) => Err(ApiError::SignInEnded),
         Err(error) => Err(ApiError::Zoom { during, error }),
     }
 }

@@ -93,7 +93,7 @@ impl AppState {
 
     /// The state `settings` describe; fails only if the Zoom client cannot be built.
     pub fn from_settings(settings: &Settings) -> Result<Self, String> {
-        let sign_in = settings.sign_in.as_ref().map(SignIn::new).transpose()?;
+        let sign_in = settings.sign_in.as_ref().map(SignIn::new).transpose().map_err(|e| e.to_string())?;
         let options = Options {
             max_lifetime: settings.max_ttl,
             clock: Box::new(SystemClock),

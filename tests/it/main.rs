@@ -17,3 +17,4 @@ mod security;
 mod sign_in;
 mod socket;
 mod video;
+mod zoom_client;

@@ -28,14 +28,11 @@ fn stand_in() -> StandInZoom {
 fn settings(zoom: &StandInZoom, key: &[u8]) -> SignInSettings {
     let config = zoom.config();
     SignInSettings {
-        client: Credentials {
-            sdk_key: config.client_id.clone(),
-            sdk_secret: config.client_secret.clone().into(),
-        },
+        client: Credentials { sdk_key: config.client_id.clone(), sdk_secret: config.client_secret.clone().into() },
         public_url: PublicUrl::parse(PUBLIC_URL).unwrap(),
         session_key: SessionKey::from_bytes(key.to_vec()),
-        oauth_url: zoom.oauth_url().as_str().trim_end_matches('/').to_owned(),
-        api_url: zoom.api_url().as_str().trim_end_matches('/').to_owned(),
+        oauth_url: zoom.oauth_url(),
+        api_url: zoom.api_url(),
     }
 }
 
@@ -245,7 +242,13 @@ async fn a_state_that_does_not_match_the_cookie_is_refused() {
 async fn return_must_be_a_path_on_this_service() {
     let zoom = stand_in();
     let state = signing_in(&zoom);
-    for bad in ["https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example%2F", "%2F%5Cevil.example", "evil", "%2F%0D%0ASet-Cookie%3A%20x"] {
+    for bad in [
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%2Fevil.example%2F",
+        "%2F%5Cevil.example",
+        "evil",
+        "%2F%0D%0ASet-Cookie%3A%20x",
+    ] {
         let reply = send_to(state.clone(), get(&format!("/auth/zoom/start?return={bad}"))).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(reply.reasons()[0].0, "return", "{bad}");
@@ -359,7 +362,12 @@ async fn a_foreign_page_cannot_sign_a_person_out() {
 
 #[tokio::test]
 async fn with_sign_in_off_its_endpoints_are_404_naming_the_setting() {
-    for request in [get("/auth/zoom/start"), get("/auth/zoom/callback?code=c&state=s"), get("/auth/zoom/session"), request(Method::POST, "/auth/zoom/sign-out")] {
+    for request in [
+        get("/auth/zoom/start"),
+        get("/auth/zoom/callback?code=c&state=s"),
+        get("/auth/zoom/session"),
+        request(Method::POST, "/auth/zoom/sign-out"),
+    ] {
         let path = request.uri().path().to_owned();
         let reply = send_to(state(), request).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");

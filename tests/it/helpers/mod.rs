@@ -1,11 +1,12 @@
 //! What the test modules share: the test signers on a fixed clock, the states built from them,
 //! the tokens, JWT verification and the skip rule; then requests through `app()` in-process
-//! ([`app`]), raw HTTP on a socket ([`wire`]), the binary as a process ([`process`]) and real
-//! nginx ([`nginx`]).
+//! ([`app`]), raw HTTP on a socket ([`wire`]), the binary as a process ([`process`]), real
+//! nginx ([`nginx`]), and the stand-in Zoom ([`stand_in_zoom`]).
 
 mod app;
 pub mod nginx;
 pub mod process;
+pub mod stand_in_zoom;
 mod wire;
 
 pub use app::*;

@@ -1,0 +1,464 @@
+//! A STAND-IN for Zoom, not Zoom: Zoom cannot be reached from the tests, so this small server
+//! plays its OAuth host and REST API, written from Zoom's documentation as summarised in
+//! `shared/zoom-signatures.md` section 9 (and the issue). It implements exactly what the service
+//! uses:
+//!
+//! - `GET /oauth/authorize`: checks `client_id`, `response_type=code`, `redirect_uri` and
+//!   `code_challenge_method=S256`, then consents at once: 302 to `redirect_uri?code=…&state=…`
+//!   (or `?error=access_denied&state=…` after [`StandInZoom::refuse_consent`]). Codes are single-use.
+//! - `POST /oauth/token`: HTTP Basic client, `grant_type=authorization_code`, a known unused code,
+//!   the authorize `redirect_uri`, and base64url(SHA-256(`code_verifier`)) equal to the challenge;
+//!   else 400/401 `{"reason", "error": "invalid_grant" | "invalid_client"}`.
+//! - `GET /v2/users/me`, `GET /v2/users/me/token?type=zak|onbehalf&meeting_id=…`: bearer access
+//!   token, else 401 `{"code": 124, "message": "Invalid access token."}`. Every ZAK and OBF token
+//!   issued is recorded ([`StandInZoom::issued`]).
+//! - `POST /oauth/revoke?token=…` (HTTP Basic): the access token stops working.
+//!
+//! Faults ([`Fault`]) switch at run time; [`StandInZoom::calls`] counts calls per route. It runs on
+//! its own thread and runtime, so sync tests (the binary as a process) can use it as well as
+//! async ones. It listens on 127.0.0.1 only; [`StandInZoom::oauth_url_by_name`] names it
+//! `localhost` for tests that need name resolution.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use zoom_signer::zoom::{Url, ZoomClient, ZoomSettings};
+
+/// The app and the user the stand-in knows.
+#[derive(Debug, Clone)]
+pub struct StandInConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The one redirect URI registered for the app.
+    pub redirect_uri: String,
+    pub user: StandInUser,
+}
+
+#[derive(Debug, Clone)]
+pub struct StandInUser {
+    pub id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+impl Default for StandInConfig {
+    fn default() -> Self {
+        Self {
+            client_id: "stand-in-client-id".into(),
+            client_secret: "stand-in-client-secret-0123456789".into(),
+            redirect_uri: "http://127.0.0.1:4000/auth/zoom/callback".into(),
+            user: StandInUser {
+                id: "KdYKjnimT4KPd8FFgQt9FQ".into(),
+                first_name: "Ada".into(),
+                last_name: "Lovelace".into(),
+                display_name: "Ada L.".into(),
+                email: "ada@example.com".into(),
+            },
+        }
+    }
+}
+
+/// How the stand-in misbehaves, from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Every API call answers 401 `{"code": 124, "message": "Invalid access token."}`.
+    TokenRevoked,
+    /// Every API call answers 400 `{"code": 4711, "message": "Invalid access token, does not
+    /// contain scopes:[<scope>]."}`.
+    MissingScope(String),
+    /// Every call but authorize answers this status with `{"code": status, "message": …}`.
+    Status(u16),
+    /// Every call but authorize answers only after this long.
+    Slow(Duration),
+}
+
+/// A route of the stand-in, for [`StandInZoom::calls`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    Authorize,
+    Token,
+    Revoke,
+    Me,
+    UserToken,
+}
+
+/// A ZAK or OBF token the stand-in issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// `zak` or `onbehalf`.
+    pub kind: String,
+    pub meeting_id: Option<String>,
+    pub token: String,
+}
+
+/// Where the browser was sent back to after authorize: the redirect URI's `code`, `state`, `error`.
+#[derive(Debug, Clone)]
+pub struct Callback {
+    pub url: Url,
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+struct Grant {
+    redirect_uri: String,
+    challenge: String,
+}
+
+struct Shared {
+    config: StandInConfig,
+    fault: Mutex<Fault>,
+    refuse_consent: Mutex<bool>,
+    codes: Mutex<HashMap<String, Grant>>,
+    access_tokens: Mutex<HashSet<String>>,
+    issued: Mutex<Vec<IssuedToken>>,
+    calls: Mutex<HashMap<Route, usize>>,
+}
+
+/// The running stand-in; stops when dropped (or at [`StandInZoom::stop`]).
+pub struct StandInZoom {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Mutex<Option<(oneshot::Sender<()>, std::thread::JoinHandle<()>)>>,
+}
+
+impl StandInZoom {
+    /// The stand-in with the default app and user, on a loopback port.
+    pub fn start() -> Self {
+        Self::start_with(StandInConfig::default())
+    }
+
+    pub fn start_with(config: StandInConfig) -> Self {
+        let shared = Arc::new(Shared {
+            config,
+            fault: Mutex::new(Fault::None),
+            refuse_consent: Mutex::new(false),
+            codes: Mutex::default(),
+            access_tokens: Mutex::default(),
+            issued: Mutex::default(),
+            calls: Mutex::default(),
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(shared.clone());
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let stopped = async {
+                    let _ = stopped.await;
+                };
+                axum::serve(listener, app).with_graceful_shutdown(stopped).await.unwrap();
+            });
+        });
+        Self { addr, shared, stop: Mutex::new(Some((stop, thread))) }
+    }
+
+    /// `http://127.0.0.1:PORT`: what `SIGNER_ZOOM_OAUTH_URL` names.
+    pub fn oauth_url(&self) -> Url {
+        Url::parse(&format!("http://{}", self.addr)).unwrap()
+    }
+
+    /// `http://127.0.0.1:PORT/v2`: what `SIGNER_ZOOM_API_URL` names.
+    pub fn api_url(&self) -> Url {
+        Url::parse(&format!("http://{}/v2", self.addr)).unwrap()
+    }
+
+    /// `http://localhost:PORT`: the OAuth URL by host name, to be resolved.
+    pub fn oauth_url_by_name(&self) -> Url {
+        Url::parse(&format!("http://localhost:{}", self.addr.port())).unwrap()
+    }
+
+    /// `http://localhost:PORT/v2`: the API URL by host name, to be resolved.
+    pub fn api_url_by_name(&self) -> Url {
+        Url::parse(&format!("http://localhost:{}/v2", self.addr.port())).unwrap()
+    }
+
+    pub fn config(&self) -> &StandInConfig {
+        &self.shared.config
+    }
+
+    /// Client settings for this stand-in's app, with `timeout` per call.
+    pub fn settings(&self, timeout: Duration) -> ZoomSettings {
+        let config = &self.shared.config;
+        ZoomSettings {
+            client_id: config.client_id.clone(),
+            client_secret: SecretString::from(config.client_secret.as_str()),
+            oauth_url: self.oauth_url(),
+            api_url: self.api_url(),
+            redirect_uri: Url::parse(&config.redirect_uri).unwrap(),
+            timeout,
+        }
+    }
+
+    /// A client of this stand-in with `timeout` per call.
+    pub fn client(&self, timeout: Duration) -> ZoomClient {
+        ZoomClient::new(self.settings(timeout)).unwrap()
+    }
+
+    pub fn set_fault(&self, fault: Fault) {
+        *self.shared.fault.lock().unwrap() = fault;
+    }
+
+    /// From now on the user declines: authorize redirects with `error=access_denied`.
+    pub fn refuse_consent(&self) {
+        *self.shared.refuse_consent.lock().unwrap() = true;
+    }
+
+    /// How many calls `route` has had.
+    pub fn calls(&self, route: Route) -> usize {
+        self.shared.calls.lock().unwrap().get(&route).copied().unwrap_or(0)
+    }
+
+    /// Every ZAK and OBF token issued so far, oldest first.
+    pub fn issued(&self) -> Vec<IssuedToken> {
+        self.shared.issued.lock().unwrap().clone()
+    }
+
+    /// What a browser does with the authorize URL: follows it once and returns where the stand-in
+    /// sends it back to. Panics if the stand-in does not redirect.
+    pub async fn consent(&self, authorize_url: &str) -> Callback {
+        let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let answer = browser.get(authorize_url).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::FOUND, "authorize did not redirect: {:?}", answer.text().await);
+        let location = answer.headers()[header::LOCATION].to_str().unwrap();
+        let url = Url::parse(location).unwrap();
+        let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+        Callback { code: param("code"), state: param("state"), error: param("error"), url: url.clone() }
+    }
+
+    /// Stops listening: from now on nothing answers at its address.
+    pub fn stop(&self) {
+        if let Some((stop, thread)) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
+            thread.join().unwrap();
+        }
+    }
+}
+
+impl Drop for StandInZoom {
+    fn drop(&mut self) {
+        if let Some((stop, _)) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/oauth/authorize", get(authorize))
+        .route("/oauth/token", post(token))
+        .route("/oauth/revoke", post(revoke))
+        .route("/v2/users/me", get(me))
+        .route("/v2/users/me/token", get(user_token))
+        .with_state(shared)
+}
+
+fn pairs(text: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(text).into_owned().collect()
+}
+
+fn random(prefix: &str) -> String {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).unwrap();
+    format!("{prefix}-{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+fn oauth_error(status: StatusCode, error: &str, reason: &str) -> Response {
+    reply(status, json!({"reason": reason, "error": error}))
+}
+
+fn api_error(status: StatusCode, code: u32, message: &str) -> Response {
+    reply(status, json!({"code": code, "message": message}))
+}
+
+impl Shared {
+    /// Counts the call, waits out a slow fault, and answers for a fault that applies to `route`.
+    async fn fault_for(&self, route: Route) -> Option<Response> {
+        *self.calls.lock().unwrap().entry(route).or_default() += 1;
+        let fault = self.fault.lock().unwrap().clone();
+        let api = matches!(route, Route::Me | Route::UserToken);
+        match fault {
+            Fault::None => None,
+            Fault::Slow(delay) => {
+                tokio::time::sleep(delay).await;
+                None
+            }
+            Fault::Status(status) => {
+                let status = StatusCode::from_u16(status).unwrap();
+                Some(api_error(status, u32::from(status.as_u16()), "The stand-in was told to fail."))
+            }
+            Fault::TokenRevoked if api => Some(api_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.")),
+            Fault::MissingScope(scope) if api => Some(api_error(
+                StatusCode::BAD_REQUEST,
+                4711,
+                &format!("Invalid access token, does not contain scopes:[{scope}]."),
+            )),
+            Fault::TokenRevoked | Fault::MissingScope(_) => None,
+        }
+    }
+
+    /// Whether the request carries the app's client ID and secret in HTTP Basic.
+    fn basic_auth_is_the_apps(&self, headers: &HeaderMap) -> bool {
+        let expected = STANDARD.encode(format!("{}:{}", self.config.client_id, self.config.client_secret));
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Basic {expected}"))
+    }
+
+    /// Whether the request's bearer token is a live access token.
+    fn bearer_is_live(&self, headers: &HeaderMap) -> bool {
+        let bearer =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        bearer.is_some_and(|token| self.access_tokens.lock().unwrap().contains(token))
+    }
+}
+
+async fn authorize(State(zoom): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    zoom.fault_for(Route::Authorize).await;
+    let query = pairs(query.unwrap_or_default().as_bytes());
+    let param = |name: &str| query.get(name).map(String::as_str);
+    let config = &zoom.config;
+    let problem = if param("client_id") != Some(&config.client_id) {
+        Some("Invalid client_id")
+    } else if param("response_type") != Some("code") {
+        Some("Unsupported response_type")
+    } else if param("redirect_uri") != Some(&config.redirect_uri) {
+        Some("Invalid redirect_uri")
+    } else if param("code_challenge_method") != Some("S256") || param("code_challenge").is_none() {
+        Some("PKCE with S256 is required here")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return (StatusCode::BAD_REQUEST, format!("stand-in Zoom: {problem}")).into_response();
+    }
+    let mut back = Url::parse(&config.redirect_uri).unwrap();
+    if *zoom.refuse_consent.lock().unwrap() {
+        back.query_pairs_mut().append_pair("error", "access_denied");
+    } else {
+        let code = random("standin-code");
+        let grant = Grant { redirect_uri: config.redirect_uri.clone(), challenge: query["code_challenge"].clone() };
+        zoom.codes.lock().unwrap().insert(code.clone(), grant);
+        back.query_pairs_mut().append_pair("code", &code);
+    }
+    if let Some(state) = param("state") {
+        back.query_pairs_mut().append_pair("state", state);
+    }
+    (StatusCode::FOUND, [(header::LOCATION, back.to_string())]).into_response()
+}
+
+async fn token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(fault) = zoom.fault_for(Route::Token).await {
+        return fault;
+    }
+    if !zoom.basic_auth_is_the_apps(&headers) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client_id or client_secret");
+    }
+    let form = pairs(&body);
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    if field("grant_type") != "authorization_code" {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Unsupported grant type");
+    }
+    // Single use: a code presented once is gone, whatever the outcome.
+    let Some(grant) = zoom.codes.lock().unwrap().remove(field("code")) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid authorization code");
+    };
+    if field("redirect_uri") != grant.redirect_uri {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Redirect URI mismatch.");
+    }
+    if URL_SAFE_NO_PAD.encode(Sha256::digest(field("code_verifier"))) != grant.challenge {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid code verifier.");
+    }
+    let access_token = random("standin-access");
+    zoom.access_tokens.lock().unwrap().insert(access_token.clone());
+    reply(
+        StatusCode::OK,
+        json!({
+            "access_token": access_token,
+            "token_type": "bearer",
+            "refresh_token": random("standin-refresh"),
+            "expires_in": 3599,
+            "scope": "user:read:token user:read:user",
+        }),
+    )
+}
+
+async fn revoke(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = zoom.fault_for(Route::Revoke).await {
+        return fault;
+    }
+    if !zoom.basic_auth_is_the_apps(&headers) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Invalid client_id or client_secret");
+    }
+    let query = pairs(query.unwrap_or_default().as_bytes());
+    let Some(token) = query.get("token") else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing token");
+    };
+    zoom.access_tokens.lock().unwrap().remove(token);
+    reply(StatusCode::OK, json!({"status": "success"}))
+}
+
+async fn me(State(zoom): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Some(fault) = zoom.fault_for(Route::Me).await {
+        return fault;
+    }
+    if !zoom.bearer_is_live(&headers) {
+        return api_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
+    }
+    let user = &zoom.config.user;
+    reply(
+        StatusCode::OK,
+        json!({
+            "id": user.id,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "display_name": user.display_name,
+            "email": user.email,
+            "type": 1,
+            "status": "active",
+        }),
+    )
+}
+
+async fn user_token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    if let Some(fault) = zoom.fault_for(Route::UserToken).await {
+        return fault;
+    }
+    if !zoom.bearer_is_live(&headers) {
+        return api_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
+    }
+    let query = pairs(query.unwrap_or_default().as_bytes());
+    let meeting_id = query.get("meeting_id").cloned();
+    let (kind, token) = match query.get("type").map(String::as_str) {
+        Some("zak") => ("zak", random("standin-zak")),
+        Some("onbehalf") => match &meeting_id {
+            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => ("onbehalf", random("standin-obf")),
+            _ => return api_error(StatusCode::BAD_REQUEST, 300, "Meeting ID is required for type onbehalf."),
+        },
+        _ => return api_error(StatusCode::BAD_REQUEST, 300, "Invalid type."),
+    };
+    let meeting_id = meeting_id.filter(|_| kind == "onbehalf");
+    zoom.issued.lock().unwrap().push(IssuedToken { kind: kind.into(), meeting_id, token: token.clone() });
+    reply(StatusCode::OK, json!({"token": token}))
+}
