@@ -4,9 +4,11 @@
 //! documented schema, documented headers present and matching), and then both ways: every status
 //! the app answered is documented, and every documented status was reached.
 
+use crate::helpers::stand_in_zoom::{Fault, StandInZoom};
 use crate::helpers::{
-    API_TOKEN, HOST_TOKEN, Reply, Stalled, bearer, from_origin, options, post_json, preflight, request, send_to,
-    state_from, state_with, tokens, with_header, with_video,
+    API_TOKEN, Cookies, HOST_TOKEN, Reply, Stalled, bearer, from_origin, get, location, options, post_json, preflight,
+    request, send_to, sign_in, signing_in, signing_in_with, stand_in, state_from, state_with, tokens, with_header,
+    with_video,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, header};
@@ -114,6 +116,17 @@ impl Contract {
             .collect()
     }
 
+    /// Problems with one value of the documented header `name`.
+    fn header_problems(&self, name: &str, header: &Value, value: &str) -> Vec<String> {
+        let schema = self.resolve(&header["schema"]);
+        let value = if schema["type"] == "integer" {
+            value.parse::<i64>().map_or_else(|_| Value::from(value), Value::from)
+        } else {
+            Value::from(value)
+        };
+        self.validate(schema, &value).into_iter().map(|p| format!("header {name}: {p}")).collect()
+    }
+
     /// Problems with `reply` to `method path` against the document.
     fn check(&self, method: &str, path: &str, reply: &Reply) -> Vec<String> {
         let key = self.key(method, path);
@@ -131,15 +144,13 @@ impl Contract {
             match values.as_slice() {
                 [] if header["required"] == true => problems.push(format!("documented header {name} is missing")),
                 [] => {}
-                [value] => {
-                    let schema = self.resolve(&header["schema"]);
-                    let value = if schema["type"] == "integer" {
-                        value.parse::<i64>().map_or_else(|_| Value::from(*value), Value::from)
-                    } else {
-                        Value::from(*value)
-                    };
-                    problems.extend(self.validate(schema, &value).into_iter().map(|p| format!("header {name}: {p}")));
+                // The one header HTTP lets a reply repeat: a cookie each.
+                several if name.eq_ignore_ascii_case("set-cookie") => {
+                    for value in several {
+                        problems.extend(self.header_problems(name, header, value));
+                    }
                 }
+                [value] => problems.extend(self.header_problems(name, header, value)),
                 several => problems.push(format!("header {name} is sent {} times", several.len())),
             }
         }
@@ -231,9 +242,11 @@ fn legacy() -> AppState {
     state_with(Format::Legacy, Lifetime::TWO_HOURS)
 }
 
-/// Requests meant to reach every documented (operation, status) pair, each with the state it needs.
-fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
+/// Requests meant to reach every documented (operation, status) pair, each with the state it needs;
+/// the stand-in Zooms they use are kept in `zooms` while they are sent.
+async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, Request<Body>)> {
     let mut all: Vec<(&'static str, AppState, Request<Body>)> = Vec::new();
+    sign_in_requests(&mut all, zooms).await;
     let quick_timeout = || Options {
         limits: ServerLimits { request_timeout: Duration::from_millis(200), ..ServerLimits::default() },
         ..options()
@@ -351,12 +364,94 @@ fn requests() -> Vec<(&'static str, AppState, Request<Body>)> {
     all
 }
 
+/// The sign-in endpoints, and `POST /signature` with a ZAK when Zoom fails, against stand-ins.
+async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>, zooms: &mut Vec<StandInZoom>) {
+    let off = || open(options());
+    let zoom = stand_in();
+    let on = signing_in(&zoom);
+    let signed_in = sign_in(&on, &zoom).await;
+    all.push(("start", on.clone(), get("/auth/zoom/start?return=%2F")));
+    all.push(("start, return elsewhere", on.clone(), get("/auth/zoom/start?return=https%3A%2F%2Fevil.example")));
+    all.push(("start, sign-in off", off(), get("/auth/zoom/start")));
+    // A callback that signs in: a fresh attempt, consented.
+    let mut attempt = Cookies::default();
+    let started = send_to(on.clone(), get("/auth/zoom/start")).await;
+    attempt.take(&started.headers);
+    let back = zoom.consent(&location(&started)).await;
+    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
+    all.push(("callback", on.clone(), attempt.on(get(&callback))));
+    all.push(("callback without the cookie", on.clone(), get(&callback)));
+    all.push(("callback, sign-in off", off(), get("/auth/zoom/callback?code=c&state=s")));
+    all.push(("session", on.clone(), signed_in.on(get("/auth/zoom/session"))));
+    all.push(("session, sign-in off", off(), get("/auth/zoom/session")));
+    all.push(("sign out", on.clone(), signed_in.on(request(Method::POST, "/auth/zoom/sign-out"))));
+    let foreign = from_origin(request(Method::POST, "/auth/zoom/sign-out"), "https://evil.example");
+    all.push(("sign out from a foreign page", on.clone(), foreign));
+    all.push(("sign out, sign-in off", off(), request(Method::POST, "/auth/zoom/sign-out")));
+    let limited = Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() };
+    let limited = signing_in_with(&zoom, limited, Duration::from_secs(5));
+    all.push(("sign out, first", limited.clone(), request(Method::POST, "/auth/zoom/sign-out")));
+    all.push(("sign out, over the rate limit", limited, request(Method::POST, "/auth/zoom/sign-out")));
+    all.push(("OPTIONS sign-out", on.clone(), request(Method::OPTIONS, "/auth/zoom/sign-out")));
+    all.push((
+        "a preflight for sign-out from a foreign origin",
+        on.clone(),
+        preflight("/auth/zoom/sign-out", "https://evil.example"),
+    ));
+    for (method, path) in [
+        (Method::POST, "/auth/zoom/start"),
+        (Method::PUT, "/auth/zoom/callback"),
+        (Method::DELETE, "/auth/zoom/session"),
+        (Method::GET, "/auth/zoom/sign-out"),
+    ] {
+        all.push(("a method the path does not take", on.clone(), request(method, path)));
+    }
+    // Consent refused, Zoom failing and Zoom slow: each on a stand-in of its own.
+    let refusing = stand_in();
+    refusing.refuse_consent();
+    let state = signing_in(&refusing);
+    let mut attempt = Cookies::default();
+    let started = send_to(state.clone(), get("/auth/zoom/start")).await;
+    attempt.take(&started.headers);
+    let back = refusing.consent(&location(&started)).await;
+    all.push((
+        "callback, consent refused",
+        state,
+        attempt.on(get(&format!("{}?{}", back.url.path(), back.url.query().unwrap()))),
+    ));
+    for (fault, label, callback_label) in [
+        (Fault::Status(500), "a ZAK while Zoom fails", "callback while Zoom fails"),
+        (Fault::Slow(Duration::from_secs(2)), "a ZAK while Zoom is slow", "callback while Zoom is slow"),
+    ] {
+        let failing = stand_in();
+        let state = signing_in_with(&failing, options(), Duration::from_millis(300));
+        let cookies = sign_in(&state, &failing).await;
+        let mut attempt = Cookies::default();
+        let started = send_to(state.clone(), get("/auth/zoom/start")).await;
+        attempt.take(&started.headers);
+        let back = failing.consent(&location(&started)).await;
+        failing.set_fault(fault);
+        for path in SIGNING_PATHS {
+            let body = r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#;
+            all.push((label, state.clone(), cookies.on(post_json(path, body))));
+        }
+        all.push((
+            callback_label,
+            state,
+            attempt.on(get(&format!("{}?{}", back.url.path(), back.url.query().unwrap()))),
+        ));
+        zooms.push(failing);
+    }
+    zooms.extend([zoom, refusing]);
+}
+
 #[tokio::test]
 async fn every_documented_status_is_reached_and_every_reply_matches_the_document() {
     let contract = Contract::load();
     let mut problems = Vec::new();
     let mut reached: BTreeMap<(String, String, u16), Vec<String>> = BTreeMap::new();
-    for (label, state, request) in requests() {
+    let mut zooms = Vec::new();
+    for (label, state, request) in requests(&mut zooms).await {
         let (method, path) = (request.method().to_string(), request.uri().path().to_owned());
         let reply = send_to(state, request).await;
         let (key_method, key_path) = contract.key(&method, &path);
@@ -384,7 +479,7 @@ async fn every_documented_status_is_reached_and_every_reply_matches_the_document
     let undocumented: Vec<_> = reached.keys().filter(|k| !documented.contains(*k)).collect();
     assert!(
         problems.is_empty() && missing.is_empty() && undocumented.is_empty(),
-        "the app and src/api/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
+        "the app and src/http/openapi.json disagree\n\nreplies that do not match the document:\n  {}\n\n\
          documented but not reached: {missing:?}\nreached but not documented: {undocumented:?}\n(table above)",
         problems.join("\n  "),
     );

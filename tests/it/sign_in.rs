@@ -1,101 +1,18 @@
 //! Sign in with Zoom, against the stand-in Zoom (tests/it/helpers/stand_in_zoom.rs): the whole
 //! flow in process and over a socket, and everything that can go wrong on the way.
 
-use crate::helpers::stand_in_zoom::{Fault, Route, StandInConfig, StandInZoom};
+use crate::helpers::stand_in_zoom::{Fault, Route, StandInZoom};
 use crate::helpers::{
-    HOST_TOKEN, Reply, from_origin, options, post_json, request, send_to, state, tokens, with_header, with_policy,
+    Cookies, HOST_TOKEN, PUBLIC_URL, Reply, from_origin, get, location, options, post_json, request, send_to, settings,
+    sign_in, signing_in, signing_in_with, stand_in, state, tokens, with_policy,
 };
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::{Method, Request, StatusCode, header};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use zoom_signer::Options;
 use zoom_signer::access::AccessPolicy;
-use zoom_signer::config::{Credentials, PublicUrl, SessionKey, SignInSettings};
 use zoom_signer::http::session::SignIn;
-use zoom_signer::{AppState, Options};
-
-/// Where the service is, as browsers see it, in these tests.
-const PUBLIC_URL: &str = "http://127.0.0.1:4000/";
-const SESSION_KEY: [u8; 32] = [42; 32];
-
-fn stand_in() -> StandInZoom {
-    StandInZoom::start_with(StandInConfig {
-        redirect_uri: format!("{PUBLIC_URL}auth/zoom/callback"),
-        ..StandInConfig::default()
-    })
-}
-
-fn settings(zoom: &StandInZoom, key: &[u8]) -> SignInSettings {
-    let config = zoom.config();
-    SignInSettings {
-        client: Credentials { sdk_key: config.client_id.clone(), sdk_secret: config.client_secret.clone().into() },
-        public_url: PublicUrl::parse(PUBLIC_URL).unwrap(),
-        session_key: SessionKey::from_bytes(key.to_vec()),
-        oauth_url: zoom.oauth_url(),
-        api_url: zoom.api_url(),
-    }
-}
-
-/// The service with sign-in on against `zoom`, calls to it timing out after `timeout`.
-fn signing_in_with(zoom: &StandInZoom, options: Options, timeout: Duration) -> AppState {
-    let sign_in = SignIn::with_client(zoom.client(timeout), &settings(zoom, &SESSION_KEY));
-    crate::helpers::state_from(Options { sign_in: Some(sign_in), ..options })
-}
-
-fn signing_in(zoom: &StandInZoom) -> AppState {
-    signing_in_with(zoom, options(), Duration::from_secs(5))
-}
-
-/// The browser's cookies for this service.
-#[derive(Default, Clone)]
-struct Cookies(BTreeMap<String, String>);
-
-impl Cookies {
-    /// Takes the reply's `Set-Cookie`s, as a browser does (an expired one removes the cookie).
-    fn take(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(header::SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attributes.contains("Max-Age=0") || value.is_empty() {
-                self.0.remove(name);
-            } else {
-                self.0.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn on(&self, request: Request<Body>) -> Request<Body> {
-        if self.0.is_empty() {
-            return request;
-        }
-        let header: Vec<String> = self.0.iter().map(|(name, value)| format!("{name}={value}")).collect();
-        with_header(request, header::COOKIE, &header.join("; "))
-    }
-}
-
-fn get(path: &str) -> Request<Body> {
-    request(Method::GET, path)
-}
-
-fn location(reply: &Reply) -> String {
-    reply.header(header::LOCATION).to_owned()
-}
-
-/// Signs in through the service and the stand-in; the browser's cookies afterwards.
-async fn sign_in(state: &AppState, zoom: &StandInZoom) -> Cookies {
-    let mut cookies = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start?return=%2Fzoom%2F%3Fmn%3D123456789")).await;
-    assert_eq!(started.status, StatusCode::FOUND);
-    cookies.take(&started.headers);
-    let back = zoom.consent(&location(&started)).await;
-    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
-    let finished = send_to(state.clone(), cookies.on(get(&callback))).await;
-    assert_eq!(finished.status, StatusCode::FOUND, "{}", String::from_utf8_lossy(&finished.body));
-    assert_eq!(location(&finished), "/zoom/?mn=123456789");
-    cookies.take(&finished.headers);
-    cookies
-}
 
 fn zak_request(role: u8) -> Request<Body> {
     post_json("/signature", format!(r#"{{"meetingNumber": "123456789", "role": {role}, "userToken": "zak"}}"#))

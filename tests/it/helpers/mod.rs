@@ -6,10 +6,12 @@
 mod app;
 pub mod nginx;
 pub mod process;
+mod sign_in;
 pub mod stand_in_zoom;
 mod wire;
 
 pub use app::*;
+pub use sign_in::*;
 pub use wire::*;
 
 use base64::Engine;
