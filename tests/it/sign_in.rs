@@ -298,3 +298,84 @@ async fn with_sign_in_off_its_endpoints_are_404_naming_the_setting() {
     let reply = send_to(with_policy(policy, options()), zak_request(1)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "userToken is refused before the role is judged");
 }
+
+/// The binary at trace level, over a real socket: sign in, take a ZAK, sign out; then its log
+/// holds the audit lines and none of the secrets that went by.
+#[tokio::test]
+async fn over_a_socket_the_flow_works_and_at_trace_level_nothing_secret_reaches_the_log() {
+    use crate::helpers::process::{Running, signer_in};
+    let zoom = stand_in();
+    let dir = tempfile::tempdir().unwrap();
+    let session_key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 32]);
+    let config = zoom.config().clone();
+    let mut command = signer_in(dir.path());
+    command
+        .env("ZOOM_MEETING_SDK_KEY", "meeting-sdk-key")
+        .env("ZOOM_MEETING_SDK_SECRET", "meeting-sdk-secret-canary-51d0")
+        .env("SIGNER_ZOOM_SIGN_IN", "on")
+        .env("SIGNER_PUBLIC_URL", PUBLIC_URL)
+        .env("ZOOM_OAUTH_CLIENT_ID", &config.client_id)
+        .env("ZOOM_OAUTH_CLIENT_SECRET", &config.client_secret)
+        .env("SIGNER_SESSION_KEY", &session_key)
+        .env("SIGNER_ZOOM_OAUTH_URL", zoom.oauth_url().as_str())
+        .env("SIGNER_ZOOM_API_URL", zoom.api_url().as_str())
+        .env("RUST_LOG", "trace");
+    let running = Running::start(&mut command);
+    let base = format!("http://{}", running.addr);
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut cookies = Cookies::default();
+    let mut seen = Vec::new();
+    let mut send = async |request: reqwest::RequestBuilder, cookies: &mut Cookies| {
+        let request = match cookies.header() {
+            Some(header) => request.header(header::COOKIE, header),
+            None => request,
+        };
+        let reply = request.send().await.unwrap();
+        for value in reply.headers().get_all(header::SET_COOKIE) {
+            seen.push(value.to_str().unwrap().split(';').next().unwrap().to_owned());
+        }
+        cookies.take(reply.headers());
+        reply
+    };
+    let started = send(browser.get(format!("{base}/auth/zoom/start?return=%2F")), &mut cookies).await;
+    assert_eq!(started.status(), StatusCode::FOUND);
+    let back = zoom.consent(started.headers()[header::LOCATION].to_str().unwrap()).await;
+    let callback = format!("{base}{}?{}", back.url.path(), back.url.query().unwrap());
+    let finished = send(browser.get(callback), &mut cookies).await;
+    assert_eq!(finished.status(), StatusCode::FOUND);
+    assert_eq!(finished.headers()[header::LOCATION], "/");
+    let body = r#"{"meetingNumber":"123456789","role":1,"userToken":"zak"}"#;
+    let signed = send(
+        browser.post(format!("{base}/signature")).header(header::CONTENT_TYPE, "application/json").body(body),
+        &mut cookies,
+    )
+    .await;
+    assert_eq!(signed.status(), StatusCode::OK);
+    let reply: serde_json::Value = serde_json::from_slice(&signed.bytes().await.unwrap()).unwrap();
+    let access_tokens = zoom.access_tokens();
+    let signed_out = send(browser.post(format!("{base}/auth/zoom/sign-out")), &mut cookies).await;
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    let log = running.stop();
+
+    let user = &zoom.config().user.id;
+    assert!(log.lines().any(|l| l.contains("signed in with Zoom") && l.contains(user.as_str())), "{log}");
+    assert!(log.lines().any(|l| l.contains("signature issued") && l.contains(r#"user_token="zak""#)), "{log}");
+    assert!(log.lines().any(|l| l.contains("signed out") && l.contains(user.as_str())), "{log}");
+    let mut secrets = vec![
+        ("the OAuth client secret", config.client_secret.clone()),
+        ("the SDK secret", "meeting-sdk-secret-canary-51d0".to_owned()),
+        ("the session key", session_key),
+        ("the authorization code", back.code.unwrap()),
+        ("the ZAK", reply["zak"].as_str().unwrap().to_owned()),
+        ("the signature", reply["signature"].as_str().unwrap().to_owned()),
+    ];
+    secrets.extend(access_tokens.into_iter().map(|t| ("an access token", t)));
+    secrets.extend(
+        seen.into_iter()
+            .filter_map(|c| Some(("a cookie", c.split_once('=')?.1.to_owned())))
+            .filter(|(_, v)| !v.is_empty()),
+    );
+    for (what, secret) in secrets {
+        assert!(!log.contains(&secret), "{what} reached the log:\n{log}");
+    }
+}

@@ -62,6 +62,12 @@ impl Cookies {
         }
     }
 
+    /// The `Cookie` header a browser would send, if it holds any.
+    pub fn header(&self) -> Option<String> {
+        (!self.0.is_empty())
+            .then(|| self.0.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; "))
+    }
+
     pub fn on(&self, request: Request<Body>) -> Request<Body> {
         if self.0.is_empty() {
             return request;

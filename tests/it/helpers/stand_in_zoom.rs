@@ -228,6 +228,11 @@ impl StandInZoom {
         self.shared.calls.lock().unwrap().get(&route).copied().unwrap_or(0)
     }
 
+    /// Every access token issued so far and not revoked (to prove none reaches a log).
+    pub fn access_tokens(&self) -> Vec<String> {
+        self.shared.access_tokens.lock().unwrap().iter().cloned().collect()
+    }
+
     /// Every ZAK and OBF token issued so far, oldest first.
     pub fn issued(&self) -> Vec<IssuedToken> {
         self.shared.issued.lock().unwrap().clone()
