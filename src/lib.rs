@@ -7,6 +7,8 @@
 //! - [`access`]: who may get what: tokens, policy, origins, client address, rate limit; pure.
 //! - [`zoom`]: the Zoom API client for "Sign in with Zoom": OAuth with PKCE, the user's ZAK and OBF
 //!   tokens; knows nothing of the HTTP server.
+//! - [`zoom`]: the Zoom API client (OAuth, ZAK and OBF tokens) for "Sign in with Zoom"; no HTTP
+//!   server.
 //! - [`config`]: flags, environment and `.env` parsed once into validated, typed settings.
 //! - [`observability`]: logging set-up, the access and audit lines, the metrics registry.
 //! - [`http`]: the route table with its guard groups, handlers, guards, the error type, replies,
