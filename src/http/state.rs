@@ -98,7 +98,8 @@ impl AppState {
             max_lifetime: settings.max_ttl,
             clock: Box::new(SystemClock),
             page: JoinPage::new(&settings.web_sdk_version, settings.demo)
-                .with_frame_ancestors(&settings.frame_ancestors),
+                .with_frame_ancestors(&settings.frame_ancestors)
+                .with_sign_in(settings.sign_in.is_some()),
             origins: settings.access.allowed_origins.clone(),
             trusted_proxies: settings.access.trusted_proxies.clone(),
             rate_limit: settings.access.rate_limit,

@@ -9,6 +9,12 @@
 //   SIGNER_TEST_SECRET  the SDK secret it signs with (to verify the JWT Zoom would receive)
 //   SIGNER_TEST_HOST_KEY  the one host token it accepts (SIGNER_HOST_TOKENS)
 //   SIGNER_SDK_VERSION  the Web SDK version the page is configured with (default 6.2.0)
+//   SIGNED_IN_BASE_URL  optional: a service with "Sign in with Zoom" on, whose Zoom is the stand-in
+//                       (tests/it/helpers/stand_in_zoom.rs); without it the signed-in tests are
+//                       skipped, saying so. With it, also:
+//   SIGNED_IN_USER_NAME the name the stand-in says the signed-in user has ("Signed in as <it>")
+//   SIGNED_IN_ZAK       the ZAK the stand-in issues for that user (the same on every request)
+//   See "Sign in with Zoom" below for what these tests expect of that service and the stand-in.
 //   CHROMIUM_PATH       optional, default /usr/bin/chromium
 //   SCREENSHOT_DIR      optional: save screenshots of the form, host-key and error states there
 //
@@ -37,6 +43,9 @@ const HOST_KEY = process.env.SIGNER_TEST_HOST_KEY;
 const SDK_VERSION = process.env.SIGNER_SDK_VERSION || '6.2.0';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
+const SIGNED_IN_URL = process.env.SIGNED_IN_BASE_URL;
+const SIGNED_IN_NAME = process.env.SIGNED_IN_USER_NAME;
+const SIGNED_IN_ZAK = process.env.SIGNED_IN_ZAK;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SDK_DIST = path.join(HERE, 'node_modules/@zoom/meetingsdk/dist');
@@ -111,9 +120,10 @@ function sdkFile(url) {
 
 /**
  * A fresh context and page with the network rules: Zoom's CDN from node_modules, wc/info stubbed,
- * everything else off this machine aborted and recorded.
+ * everything else off this machine aborted and recorded. `pageOrigin`: the origin the page is
+ * served from (the stubbed wc/info answers CORS for it).
  */
-async function openPage(t) {
+async function openPage(t, { pageOrigin = new URL(SIGNER_URL).origin } = {}) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   t.after(() => context.close());
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -163,12 +173,11 @@ async function openPage(t) {
       const form = request.postData() || '';
       seen.wcInfo.push(form);
       wcInfoArrived(form);
-      const origin = new URL(SIGNER_URL).origin;
       return route.fulfill({
         status: 200,
         headers: {
           'content-type': 'application/json;charset=UTF-8',
-          'access-control-allow-origin': origin,
+          'access-control-allow-origin': pageOrigin,
           'access-control-allow-credentials': 'true',
         },
         body: JSON.stringify(WC_INFO_3712),
@@ -198,7 +207,7 @@ async function openPage(t) {
   page.on('request', (request) => seen.requests.push(request.url()));
   page.on('response', (response) => {
     if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
-      seen.documents.push({ url: response.url(), csp: response.headers()['content-security-policy'] });
+      seen.documents.push({ url: response.url(), status: response.status(), csp: response.headers()['content-security-policy'] });
     }
   });
   return { page, seen };
@@ -650,4 +659,341 @@ test('the CSP watcher reports a violation, so a clean run means something', { ti
   assert.equal(seen.csp[0].blocked, 'https://example.com/pixel.png');
   assert.deepEqual(await page.evaluate(() => window.__cspViolations.map((v) => v.directive)), ['img-src']);
   await assert.rejects(assertCspClean(page, seen), /securitypolicyviolation/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Zoom's refusals of joins beyond the app's own account (4011–4019), registration, and "Sign in
+// with Zoom".
+
+/** The generic advice, which none of Zoom's 4011–4019 codes may get. */
+const GENERIC_HINT = 'Go back to the form and press Join to try again.';
+
+/**
+ * Zoom's 4011–4019 arise only in a real join, after Zoom has accepted the signature, which this
+ * machine cannot reach; so the code is fed to the page's own handler of the join's error callback
+ * (showSdkError, a global of the page's classic script), in the shape the SDK's callbacks give.
+ * Returns what the error box then shows.
+ */
+async function feedJoinError(page, errorCode) {
+  const box = page.locator('#join-error');
+  if (await box.isVisible()) {
+    await page.getByRole('button', { name: 'Back to the form' }).click();
+    await box.waitFor({ state: 'hidden' });
+  }
+  await page.evaluate((code) => {
+    showSdkError('join the meeting', { method: 'join', status: false, result: `Zoom's text for ${code}`, errorCode: code });
+  }, errorCode);
+  await box.waitFor({ state: 'visible' });
+  const shown = {
+    title: await page.locator('#join-error-title').innerText(),
+    message: await page.locator('#join-error-message').innerText(),
+    hint: await page.locator('#join-error-hint').innerText(),
+    signIn: await box.getByRole('button', { name: 'Sign in with Zoom' }).isVisible(),
+    focused: await page.evaluate(() => document.activeElement?.id),
+  };
+  await page.getByRole('button', { name: 'Back to the form' }).click();
+  await box.waitFor({ state: 'hidden' });
+  return shown;
+}
+
+const ACCOUNT_CODES = [4011, 4012, 4013, 4014, 4015, 4016, 4017, 4018, 4019];
+
+test('with sign-in off there is no sign-in, and Zoom\'s 4011–4019 each say what to do without it', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  await page.goto(SIGNER_URL);
+  assert.equal(await page.locator('body').getAttribute('data-sign-in'), 'false');
+  assert.equal(await page.getByRole('button', { name: 'Sign in with Zoom' }).count(), 0, 'no sign-in button');
+  assert.equal(await page.getByText('Signed in as').count(), 0);
+  assert.equal(await page.locator('#account').isVisible(), false);
+
+  const cross = await feedJoinError(page, 4011);
+  assert.equal(cross.title, 'Zoom could not join the meeting');
+  assert.equal(cross.message, "Zoom's text for 4011 (Zoom error code 4011)");
+  assert.match(cross.hint, /^This service can only join meetings of its own Zoom account\. /);
+  assert.equal(cross.signIn, false);
+  assert.equal(cross.focused, 'join-error-close');
+  await screenshot(page, 'error-4011-sign-in-off');
+  const hints = new Map();
+  for (const code of ACCOUNT_CODES) {
+    const shown = await feedJoinError(page, code);
+    assert.ok(shown.hint && shown.hint !== GENERIC_HINT, `${code} gets advice of its own, not "${shown.hint}"`);
+    assert.doesNotMatch(shown.hint, /sign in with Zoom/i, `${code}: this service offers no sign-in`);
+    assert.equal(shown.signIn, false, `${code}: no sign-in button`);
+    hints.set(code, shown.hint);
+  }
+  assert.equal(new Set(hints.values()).size, ACCOUNT_CODES.length, 'each code its own advice');
+
+  // Nothing about sign-in was asked of the service, nor anything of Zoom.
+  assert.deepEqual(seen.requests.filter((url) => url.includes('/auth/zoom/')), []);
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+});
+
+test('registration: the link\'s tk (prefilled from #tk=) reaches Zoom\'s wc/info, with the email registration needs', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  const { page, seen } = await openPage(t);
+  await page.goto(`${SIGNER_URL}#mn=123456789&tk=abc&name=Grace%20Hopper`);
+  const registration = page.getByLabel('Registration link or token');
+  assert.equal(await registration.inputValue(), 'abc');
+
+  // What the field accepts: a join link (its tk), the token alone; a link without tk is refused.
+  const parsed = await page.evaluate(() =>
+    ['https://us06web.zoom.us/w/123456789?tk=Ab-c_1.x&uuid=WN_z', 'zoom.us/w/1?tk=t0k', 'tk=t1', 'Ab-c_1.x', '',
+      'https://zoom.us/j/123456789?pwd=x', 'two words'].map((typed) => registrantToken(typed)));
+  assert.deepEqual(parsed.slice(0, 5), [{ tk: 'Ab-c_1.x' }, { tk: 't0k' }, { tk: 't1' }, { tk: 'Ab-c_1.x' }, { tk: '' }]);
+  assert.match(parsed[5].problem, /no registration token/);
+  assert.match(parsed[6].problem, /stray character/);
+
+  // Registration needs the email: said at the field before anything is asked of anyone.
+  const email = page.getByLabel('Email');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.locator('#userEmail-error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#userEmail-error').innerText(), /Registration needs the email address you registered with/);
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.equal(seen.requests.filter((url) => url === signatureUrl()).length, 0, 'no signature asked for');
+
+  // A whole link works as well as the bare token the fragment gave.
+  await registration.fill('https://us06web.zoom.us/w/123456789?tk=abc&uuid=WN_z');
+  await email.fill('grace@example.com');
+  const reply = waitForSignatureReply(page);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
+  assert.deepEqual(JSON.parse(response.request().postData()), { meetingNumber: '123456789', role: 0 }, 'no userToken with sign-in off');
+  const wcInfo = await within(seen.wcInfoPosted, 40_000, () =>
+    `the SDK never posted wc/info; zoom requests: ${JSON.stringify(seen.zoom)}, missing: ${JSON.stringify(seen.missing)}`);
+  const form = new URLSearchParams(wcInfo);
+  assert.equal(form.get('tk'), 'abc', 'the registrant token');
+  assert.equal(form.get('userEmail'), 'grace@example.com', 'with the email');
+  assert.equal(form.get('userName'), 'Grace Hopper');
+  assert.ok(!form.get('zsk'), 'no ZAK without sign-in');
+  await page.locator('#join-error').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.deepEqual(ownErrors(seen), []);
+  await assertCspClean(page, seen);
+});
+
+// "Sign in with Zoom". These need a service with sign-in on whose Zoom is the stand-in, started by
+// tests/it/browser.rs, which sets SIGNED_IN_BASE_URL (and SIGNED_IN_USER_NAME, SIGNED_IN_ZAK).
+// What they expect of it:
+// - the service at SIGNED_IN_BASE_URL runs with SIGNER_ZOOM_SIGN_IN=on and SIGNER_PUBLIC_URL equal
+//   to SIGNED_IN_BASE_URL (so Zoom's redirect comes back to it and its cookies' path fits), its
+//   SIGNER_ZOOM_OAUTH_URL and SIGNER_ZOOM_API_URL pointing at the stand-in on 127.0.0.1 (this suite
+//   lets loopback through and aborts everything else);
+// - the stand-in's authorize page consents at once: it answers 302 to redirect_uri?code=…&state=…
+//   (a page of its own would do too, but it must navigate back by itself);
+// - its token endpoint, users/me (the name SIGNED_IN_USER_NAME) and users/me/token?type=zak (always
+//   the ZAK SIGNED_IN_ZAK) answer as Zoom does; revoke answers 200;
+// - host signatures (role 1) with "userToken": "zak" are the person's own, so no host token is
+//   needed (the service's rule; any SIGNER_HOST_TOKENS setting is fine).
+// The ZAK is compared three ways: the signature reply's `zak`, what the SDK posts to wc/info (as
+// `zsk` for a host, `ztk` for a participant) and SIGNED_IN_ZAK must be one and the same.
+
+const signedInSkip = SIGNED_IN_URL
+  ? false
+  : 'SIGNED_IN_BASE_URL is not set: no service with sign-in on and a stand-in Zoom to sign in with (tests/it/browser.rs starts them)';
+if (signedInSkip) console.log(`# skipping the "Sign in with Zoom" tests: ${signedInSkip}`);
+
+function signedInRequirements() {
+  assert.ok(SIGNED_IN_NAME, 'SIGNED_IN_USER_NAME (the name the stand-in gives the user) is set with SIGNED_IN_BASE_URL');
+  assert.ok(SIGNED_IN_ZAK, 'SIGNED_IN_ZAK (the ZAK the stand-in issues) is set with SIGNED_IN_BASE_URL');
+}
+
+const openSignedInPage = (t) => openPage(t, { pageOrigin: new URL(SIGNED_IN_URL).origin });
+const signedInUrl = (relative) => new URL(relative, SIGNED_IN_URL).href;
+
+/** Checks the CSP of the join page's own loads (not the redirects through sign-in, nor Zoom's page). */
+async function assertSignedInCspClean(page, seen) {
+  const documents = seen.documents.filter((d) => d.status === 200 && d.url.startsWith(SIGNED_IN_URL));
+  assert.ok(documents.length > 0, `no join page among ${JSON.stringify(seen.documents.map((d) => `${d.status} ${d.url}`))}`);
+  await assertCspClean(page, { ...seen, documents });
+}
+
+/** Presses "Sign in with Zoom" and waits until the page, back from the stand-in, says who is signed in. */
+async function signInWithZoom(page) {
+  await page.getByRole('button', { name: 'Sign in with Zoom' }).click();
+  await page.getByText(`Signed in as ${SIGNED_IN_NAME}`, { exact: true }).waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
+test('with sign-in on and nobody signed in: "Sign in with Zoom", the host key as before, and 4011 offers to sign in', { timeout: TEST_TIMEOUT_MS, skip: signedInSkip }, async (t) => {
+  signedInRequirements();
+  const { page, seen } = await openSignedInPage(t);
+  const session = page.waitForResponse((r) => r.url() === signedInUrl('auth/zoom/session'));
+  await page.goto(SIGNED_IN_URL);
+  assert.equal(await page.locator('body').getAttribute('data-sign-in'), 'true');
+  assert.deepEqual(await (await session).json(), { signedIn: false });
+  const signIn = page.getByRole('button', { name: 'Sign in with Zoom' });
+  await signIn.waitFor({ state: 'visible' });
+  assert.equal(await page.getByText('Signed in as').isVisible(), false);
+  assert.equal(await page.getByText('Your Zoom sign-in has ended').isVisible(), false);
+  await screenshot(page, 'signed-out');
+
+  // Not signed in, a host still needs the key.
+  await page.getByLabel('Join as').selectOption('1');
+  await page.getByLabel('Host key').waitFor({ state: 'visible' });
+  assert.match((await visibleDescriptions(page.getByLabel('Host key'))).join(' '), /sign in with Zoom/);
+
+  const cross = await feedJoinError(page, 4011);
+  assert.equal(cross.hint, 'This meeting belongs to another Zoom account. Sign in with Zoom to join it.');
+  assert.equal(cross.signIn, true, 'the message comes with the sign-in button');
+  assert.equal(cross.focused, 'join-error-sign-in');
+  for (const code of ACCOUNT_CODES) {
+    const shown = await feedJoinError(page, code);
+    assert.ok(shown.hint && shown.hint !== GENERIC_HINT, `${code} gets advice of its own`);
+    assert.doesNotMatch(shown.hint, /only join meetings of its own Zoom account/, `${code}: sign-in is on`);
+  }
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertSignedInCspClean(page, seen);
+});
+
+test('signing in with Zoom: the page says who is signed in, keeps the form, and a host join carries the ZAK to Zoom', { timeout: TEST_TIMEOUT_MS, skip: signedInSkip }, async (t) => {
+  signedInRequirements();
+  const { page, seen } = await openSignedInPage(t);
+  // A link with a passcode and a registrant token: secrets that must not ride along to Zoom's
+  // consent page and back in a URL.
+  await page.goto(`${SIGNED_IN_URL}#mn=987654321&pwd=linkpasscode&tk=linktoken`);
+  await page.getByLabel('Your name').fill('Ada at the desk');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await signInWithZoom(page);
+
+  // The sign-in was a navigation to the service's own auth/zoom/start, returning here without the secrets.
+  const start = seen.requests.find((url) => url.startsWith(signedInUrl('auth/zoom/start')));
+  assert.ok(start, `no navigation to auth/zoom/start among ${JSON.stringify(seen.requests)}`);
+  assert.equal(new URL(start).searchParams.get('return'), `${new URL(SIGNED_IN_URL).pathname}#mn=987654321`);
+  for (const secret of ['linkpasscode', 'linktoken']) {
+    assert.deepEqual(seen.requests.filter((url) => url.includes(secret)), [], `URLs holding ${secret}`);
+    assert.ok(!page.url().includes(secret), `the page URL holds ${secret}`);
+  }
+  // The form is as it was (kept in this tab's sessionStorage, which is empty again).
+  assert.equal(await page.getByLabel('Meeting number').inputValue(), '987654321');
+  assert.equal(await page.getByLabel('Passcode').inputValue(), 'linkpasscode');
+  assert.equal(await page.getByLabel('Registration link or token').inputValue(), 'linktoken');
+  assert.equal(await page.getByLabel('Your name').inputValue(), 'Ada at the desk');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.equal(await page.getByRole('button', { name: 'Sign in with Zoom' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Sign out' }).isVisible(), true);
+  await screenshot(page, 'signed-in');
+
+  // Signed in, a host needs no key: the person's ZAK starts the meeting.
+  await page.getByLabel('Join as').selectOption('1');
+  assert.equal(await page.getByLabel('Host key').isVisible(), false, 'no host-key field when signed in');
+  const reply = page.waitForResponse((r) => r.url() === signedInUrl('signature') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
+  assert.deepEqual(JSON.parse(response.request().postData()), { meetingNumber: '987654321', role: 1, userToken: 'zak' });
+  assert.equal((await response.request().allHeaders()).authorization, undefined, 'no host key sent');
+  const signed = await response.json();
+  assert.equal(signed.zak, SIGNED_IN_ZAK, 'the reply carries the ZAK the stand-in issued');
+  assert.equal(base64urlJson(signed.signature.split('.')[1]).role, 1, 'a host signature');
+
+  const wcInfo = await within(seen.wcInfoPosted, 40_000, () =>
+    `the SDK never posted wc/info; zoom requests: ${JSON.stringify(seen.zoom)}, missing: ${JSON.stringify(seen.missing)}`);
+  const form = new URLSearchParams(wcInfo);
+  assert.equal(form.get('zsk'), SIGNED_IN_ZAK, 'the SDK sends the ZAK to Zoom as zsk');
+  assert.equal(form.get('signature'), signed.signature);
+  assert.equal(form.get('meetingNumber'), '987654321');
+  assert.equal(form.get('tk'), 'linktoken');
+  assert.equal(form.get('userEmail'), 'ada@example.com');
+  await page.locator('#join-error').waitFor({ state: 'visible', timeout: 30_000 });
+
+  // Signed in, 4011 is not about signing in any more.
+  const cross = await feedJoinError(page, 4011);
+  assert.equal(cross.signIn, false);
+  assert.match(cross.hint, /another Zoom account/);
+  assert.doesNotMatch(cross.hint, /^This meeting belongs to another Zoom account\. Sign in with Zoom to join it\.$/);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertSignedInCspClean(page, seen);
+  // The page puts the ZAK in no URL, console message or storage of its own. (Zoom's SDK keeps it
+  // in sessionStorage itself, as WebclientZsk: its business, so only the page's keys are checked.)
+  assert.deepEqual(seen.requests.filter((url) => url.includes(SIGNED_IN_ZAK)), [], 'URLs holding the ZAK');
+  assert.deepEqual(seen.console.filter((text) => text.includes(SIGNED_IN_ZAK)), [], 'console messages holding the ZAK');
+  const ownStorage = await page.evaluate(() =>
+    JSON.stringify(Object.entries({ ...sessionStorage, ...localStorage }).filter(([key]) => key.startsWith('zoom-signer.'))));
+  assert.ok(!ownStorage.includes(SIGNED_IN_ZAK), 'the page\'s own storage holds the ZAK');
+});
+
+test('a signed-in participant joins as themselves: the ZAK goes to Zoom as ztk', { timeout: TEST_TIMEOUT_MS, skip: signedInSkip }, async (t) => {
+  signedInRequirements();
+  const { page, seen } = await openSignedInPage(t);
+  await page.goto(`${SIGNED_IN_URL}#mn=123456789`);
+  await signInWithZoom(page);
+  const reply = page.waitForResponse((r) => r.url() === signedInUrl('signature') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
+  assert.deepEqual(JSON.parse(response.request().postData()), { meetingNumber: '123456789', role: 0, userToken: 'zak' });
+  const signed = await response.json();
+  assert.equal(signed.zak, SIGNED_IN_ZAK);
+  const wcInfo = await within(seen.wcInfoPosted, 40_000, () =>
+    `the SDK never posted wc/info; zoom requests: ${JSON.stringify(seen.zoom)}, missing: ${JSON.stringify(seen.missing)}`);
+  const form = new URLSearchParams(wcInfo);
+  // The 6.2.0 SDK sends a participant's ZAK as ztk, and a host's as zsk.
+  assert.equal(form.get('ztk'), SIGNED_IN_ZAK, 'the SDK sends a participant\'s ZAK to Zoom as ztk');
+  assert.ok(!form.get('zsk'), 'no zsk for a participant');
+  // Name and email came from Zoom, the form having been empty.
+  assert.equal(form.get('userName'), SIGNED_IN_NAME);
+  await page.locator('#join-error').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.deepEqual(ownErrors(seen), []);
+  await assertSignedInCspClean(page, seen);
+});
+
+test('Sign out ends the session: "Sign in with Zoom" again, and a host needs the key again', { timeout: TEST_TIMEOUT_MS, skip: signedInSkip }, async (t) => {
+  signedInRequirements();
+  const { page, seen } = await openSignedInPage(t);
+  await page.goto(SIGNED_IN_URL);
+  await signInWithZoom(page);
+  // Signed in with an empty form: the name and email come from Zoom.
+  assert.equal(await page.getByLabel('Your name').inputValue(), SIGNED_IN_NAME);
+  await page.getByLabel('Join as').selectOption('1');
+  assert.equal(await page.getByLabel('Host key').isVisible(), false);
+
+  const signOut = page.waitForResponse((r) => r.url() === signedInUrl('auth/zoom/sign-out'));
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const response = await signOut;
+  assert.equal(response.request().method(), 'POST');
+  assert.equal(response.status(), 204);
+  const signIn = page.getByRole('button', { name: 'Sign in with Zoom' });
+  await signIn.waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-in', 'focus moves to the sign-in button');
+  assert.equal(await page.getByText('Signed in as').isVisible(), false);
+  await page.getByLabel('Host key').waitFor({ state: 'visible' });
+  const session = await page.evaluate(async () => (await fetch('auth/zoom/session', { cache: 'no-store' })).json());
+  assert.deepEqual(session, { signedIn: false });
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertSignedInCspClean(page, seen);
+});
+
+test('a sign-in that has ended: the service\'s 401 at userToken brings back "Sign in with Zoom", saying why', { timeout: TEST_TIMEOUT_MS, skip: signedInSkip }, async (t) => {
+  signedInRequirements();
+  const { page, seen } = await openSignedInPage(t);
+  await page.goto(SIGNED_IN_URL);
+  await signInWithZoom(page);
+  // The session cookie goes (as when it expires) while the page still shows the person signed in.
+  await page.context().clearCookies();
+  await page.getByLabel('Meeting number').fill('123456789');
+
+  const reply = page.waitForResponse((r) => r.url() === signedInUrl('signature'));
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const response = await reply;
+  assert.equal(response.status(), 401);
+  assert.equal((await response.json()).errors[0].property, 'userToken');
+  await page.getByText('Your Zoom sign-in has ended; sign in again.', { exact: true }).waitFor();
+  const signIn = page.getByRole('button', { name: 'Sign in with Zoom' });
+  assert.equal(await signIn.isVisible(), true);
+  assert.equal(await page.getByText('Signed in as').isVisible(), false);
+  // The summary says so too, and leads to the button.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'problems');
+  await page.locator('#problems').getByRole('link', { name: /Your Zoom sign-in has ended/ }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'sign-in');
+  await screenshot(page, 'sign-in-ended');
+
+  // Signing in again works from there.
+  await signInWithZoom(page);
+  assert.equal(await page.getByText('Your Zoom sign-in has ended').isVisible(), false);
+  assert.equal(await page.getByLabel('Meeting number').inputValue(), '123456789', 'the form survived signing in again');
+  assert.deepEqual(seen.zoom, []);
+  assert.deepEqual(ownErrors(seen), []);
+  await assertSignedInCspClean(page, seen);
 });

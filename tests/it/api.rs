@@ -5,9 +5,11 @@ use crate::helpers::{
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use clap::Parser;
 use serde_json::{Value, json};
-use zoom_signer::Options;
+use zoom_signer::config::{Cli, Settings};
 use zoom_signer::signature::{Format, Lifetime};
+use zoom_signer::{AppState, Options};
 
 async fn send(request: Request<Body>) -> Reply {
     send_to(state(), request).await
@@ -192,6 +194,24 @@ async fn the_page_is_served_without_any_credential() {
         let text = String::from_utf8(asset.body).unwrap();
         assert!(!text.is_empty() && !text.contains(SECRET), "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_page_says_whether_sign_in_with_zoom_is_on() {
+    let html = |state| async move { String::from_utf8(send_to(state, request(Method::GET, "/")).await.body).unwrap() };
+    assert!(html(state()).await.contains(r#"data-sign-in="false""#));
+    let page = zoom_signer::http::page::JoinPage::new("6.2.0", false).with_sign_in(true);
+    assert!(html(state_from(Options { page, ..options() })).await.contains(r#"data-sign-in="true""#));
+    // Start-up turns it on with SIGNER_ZOOM_SIGN_IN=on, and leaves the rest of the page as it was.
+    let settings = |extra: &[&str]| {
+        let base = ["zoom-signer", "--sdk-key", KEY, "--sdk-secret", SECRET, "--web-sdk-version", "5.1.4"];
+        let cli = Cli::try_parse_from(base.iter().chain(extra)).unwrap();
+        AppState::from_settings(&Settings::from_cli(cli).unwrap()).unwrap()
+    };
+    let on = html(settings(&["--zoom-sign-in", "on", "--public-url", "http://127.0.0.1:4000/zoom/"])).await;
+    assert!(on.contains(r#"data-sign-in="true""#) && on.contains(r#"data-sdk-version="5.1.4""#), "{on}");
+    let off = html(settings(&[])).await;
+    assert!(off.contains(r#"data-sign-in="false""#) && off.contains(r#"data-demo="false""#), "{off}");
 }
 
 #[tokio::test]

@@ -74,7 +74,7 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     let policy = AccessPolicy { host_tokens: tokens(&[HOST_KEY]), ..Default::default() };
     // Production defaults otherwise, trusting the local nginx as a deployment would. The rate limit
     // too (30/minute): both runs share 127.0.0.1's bucket (nginx connects from there and forwards
-    // that address), and the suite posts 4 signature requests per run, 8 in all.
+    // that address), and the suite posts 5 signature requests per run, 10 in all.
     let options = Options {
         page: JoinPage::new(SDK_VERSION, false),
         trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),

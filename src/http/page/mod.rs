@@ -1,7 +1,7 @@
 //! The join page: HTML, script and style embedded in the binary, no build step.
 //!
-//! The page holds no credential; it learns the Web SDK version and demo flag from attributes
-//! filled in here once, at start-up.
+//! The page holds no credential; it learns the Web SDK version, the demo flag and whether "Sign in
+//! with Zoom" is on from attributes filled in here once, at start-up.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -22,7 +22,8 @@ const JOIN_CSS: &str = include_str!("join.css");
 /// - `script-src 'self' https://source.zoom.us` (this page's script; the SDK's bundle and
 ///   libraries) and `'unsafe-eval'` (the bundle evaluates strings, e.g. protobuf.js's module probe);
 /// - `style-src 'self' https://source.zoom.us 'unsafe-inline'` (the SDK injects style elements);
-/// - `connect-src 'self'` (the signature request), `https://zoom.us` (`wc/info`) and
+/// - `connect-src 'self'` (the signature request; with sign-in on also `auth/zoom/session` and
+///   `auth/zoom/sign-out`), `https://zoom.us` (`wc/info`) and
 ///   `https://*.zoom.us` (texts and WebAssembly fetched from source.zoom.us);
 /// - `img-src data:`, `media-src https://*.zoom.us` (sounds from source.zoom.us) and
 ///   `worker-src blob:` (the SDK starts workers from blob: URLs of code it fetched).
@@ -38,6 +39,9 @@ const JOIN_CSS: &str = include_str!("join.css");
 /// - `img-src blob: https://zoom.us https://*.zoom.us`, `media-src blob: https://zoom.us`: avatars,
 ///   chat files, emoji and waiting-room images from Zoom's servers; audio and images made locally;
 /// - `frame-src https://zoom.us https://*.zoom.us`: the whiteboard and other embedded Zoom views.
+///
+/// "Sign in with Zoom" adds nothing: signing in is a top-level navigation to `auth/zoom/start`
+/// (which redirects to Zoom's consent page), and CSP does not govern where the page navigates.
 ///
 /// Everything else stays at `default-src 'none'`: no fonts (neither the page nor the SDK loads
 /// any), no child-src (worker-src and frame-src cover it), no manifest, and `form-action 'none'`:
@@ -58,15 +62,30 @@ const CONTENT_SECURITY_POLICY_BASE: &str = "default-src 'none'; \
 pub struct JoinPage {
     html: Bytes,
     csp: HeaderValue,
+    /// What the page was rendered from, to render it again with sign-in on.
+    sdk_version: String,
+    demo: bool,
 }
 
 impl JoinPage {
     /// `sdk_version` must already be validated as `MAJOR.MINOR.PATCH` (it lands in an attribute).
+    /// Sign-in is off until [`JoinPage::with_sign_in`] turns it on.
     pub fn new(sdk_version: &str, demo: bool) -> Self {
         debug_assert!(sdk_version.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-        let html =
-            INDEX_HTML.replace("__SDK_VERSION__", sdk_version).replace("__DEMO__", if demo { "true" } else { "false" });
-        Self { html: Bytes::from(html), csp: HeaderValue::from_static("") }.with_frame_ancestors("'self'")
+        let page =
+            Self { html: Bytes::new(), csp: HeaderValue::from_static(""), sdk_version: sdk_version.into(), demo };
+        page.with_sign_in(false).with_frame_ancestors("'self'")
+    }
+
+    /// Whether the page offers "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): its `data-sign-in`.
+    pub fn with_sign_in(mut self, on: bool) -> Self {
+        let flag = |on: bool| if on { "true" } else { "false" };
+        let html = INDEX_HTML
+            .replace("__SDK_VERSION__", &self.sdk_version)
+            .replace("__DEMO__", flag(self.demo))
+            .replace("__SIGN_IN__", flag(on));
+        self.html = Bytes::from(html);
+        self
     }
 
     /// Who may frame the page (`SIGNER_FRAME_ANCESTORS`, already validated as a source list).
