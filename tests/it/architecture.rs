@@ -107,7 +107,10 @@ fn the_pure_modules_know_nothing_of_the_rest() {
     let graph = module_graph(&src());
     assert_eq!(graph["signature"], BTreeSet::new(), "signature/ is pure: it imports no other module");
     assert_eq!(graph["access"], BTreeSet::from(["signature".to_owned()]), "access/ imports only signature/");
-    assert!(graph["zoom"].iter().all(|m| m == "signature"), "zoom/ (the Zoom client) imports only signature/: {graph:#?}");
+    assert!(
+        graph["zoom"].iter().all(|m| m == "signature"),
+        "zoom/ (the Zoom client) imports only signature/: {graph:#?}"
+    );
     let importers: Vec<&String> = graph.iter().filter(|(_, uses)| uses.contains("commands")).map(|(m, _)| m).collect();
     assert!(importers.is_empty(), "nothing but main.rs may import commands/: {importers:?}");
 }

@@ -5,7 +5,8 @@
 //! must prove the page works, so there a missing piece is a failure.
 
 use crate::helpers::nginx::Nginx;
-use crate::helpers::{Served, skip, tokens};
+use crate::helpers::stand_in_zoom::StandInZoom;
+use crate::helpers::{Served, sign_in_for, skip, stand_in_for, tokens};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -94,22 +95,35 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     let strict = Served::start(strict_state).await;
     let strict_url = format!("http://{}/", strict.addr);
 
+    // A third, with "Sign in with Zoom" on against a stand-in Zoom: one per run, since its public
+    // URL (the redirect URI Zoom knows, the cookies' path) is where the browser sees it.
+    let signed_in_direct = SignedIn::start(|addr| format!("http://{addr}/")).await;
+
     // Straight to the service, then through real nginx under /zoom/ as operators deploy it.
-    let mut targets = vec![("direct", url, None)];
+    let mut targets = vec![("direct", url, signed_in_direct, None, None)];
     match Nginx::missing() {
         Some(reason) => skip("the browser run through nginx", &reason),
         None => {
             let nginx = Nginx::start(served.addr);
-            targets.push(("through nginx", nginx.url(), Some(nginx)));
+            let port = crate::helpers::free_port();
+            let signed_in = SignedIn::start(|_| format!("http://127.0.0.1:{port}/zoom/")).await;
+            let signed_in_nginx = Nginx::start_on(signed_in.served.addr, port);
+            targets.push(("through nginx", nginx.url(), signed_in, Some(nginx), Some(signed_in_nginx)));
         }
     }
-    for (name, url, _nginx) in targets {
+    for (name, url, signed_in, _nginx, _signed_in_nginx) in targets {
         let (secret, strict_url) = (secret.clone(), strict_url.clone());
-        let run = tokio::task::spawn_blocking(move || run_suite(&url, &strict_url, &secret)).await.unwrap();
+        let signed_in_env = signed_in.env();
+        let run =
+            tokio::task::spawn_blocking(move || run_suite(&url, &strict_url, &secret, &signed_in_env)).await.unwrap();
         let printed = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
         println!("== browser suite, {name} ==\n{printed}");
         assert!(run.status.success(), "the browser suite failed {name} ({}):\n{printed}", run.status);
         assert!(passed_count(&printed) > 0, "the browser suite ran no test {name}:\n{printed}");
+        assert!(!printed.contains("SIGNED_IN_BASE_URL"), "the signed-in tests were skipped {name}:\n{printed}");
+        let issued = signed_in.zoom.issued();
+        assert!(issued.iter().any(|t| t.kind == "zak"), "the stand-in never issued a ZAK {name}");
+        signed_in.served.stop().await.unwrap().unwrap();
     }
 
     served.stop().await.unwrap().unwrap();
@@ -126,8 +140,44 @@ fn passed_count(printed: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// A service with "Sign in with Zoom" on, against a stand-in Zoom, for the signed-in tests.
+struct SignedIn {
+    served: Served,
+    zoom: StandInZoom,
+    public_url: String,
+}
+
+/// The ZAK the stand-in hands out, so the suite can find it where the SDK sends it.
+const SIGNED_IN_ZAK: &str = "stand-in-zak-for-the-browser-0123456789";
+
+impl SignedIn {
+    /// `public_url` names where browsers see the service, given its address.
+    async fn start(public_url: impl FnOnce(std::net::SocketAddr) -> String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let public_url = public_url(listener.local_addr().unwrap());
+        let zoom = stand_in_for(&public_url, Some(SIGNED_IN_ZAK.to_owned()));
+        let options = Options {
+            page: JoinPage::new(SDK_VERSION, false).with_sign_in(true),
+            trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
+            sign_in: Some(sign_in_for(&zoom, &public_url)),
+            ..Options::default()
+        };
+        let signer = Signer::new(KEY.into(), SecretString::from("browser-signed-in-secret"), Format::Jwt);
+        let state = AppState::new(Secrets { signer, video: None, policy: AccessPolicy::default() }, options);
+        Self { served: Served::start_on(listener, state), zoom, public_url }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("SIGNED_IN_BASE_URL", self.public_url.clone()),
+            ("SIGNED_IN_USER_NAME", self.zoom.config().user.display_name.clone()),
+            ("SIGNED_IN_ZAK", SIGNED_IN_ZAK.to_owned()),
+        ]
+    }
+}
+
 /// Runs `node --test` in tests/browser against `url`, killed if it outlives the timeout.
-fn run_suite(url: &str, strict_url: &str, secret: &str) -> std::process::Output {
+fn run_suite(url: &str, strict_url: &str, secret: &str, signed_in: &[(&'static str, String)]) -> std::process::Output {
     let mut child = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .current_dir(suite_dir())
@@ -139,6 +189,7 @@ fn run_suite(url: &str, strict_url: &str, secret: &str) -> std::process::Output 
         .env("SIGNER_TEST_API_TOKEN", API_TOKEN)
         .env("SIGNER_SDK_VERSION", SDK_VERSION)
         .env("CHROMIUM_PATH", chromium())
+        .envs(signed_in.iter().map(|(name, value)| (*name, value.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

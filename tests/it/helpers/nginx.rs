@@ -22,12 +22,16 @@ impl Nginx {
 
     /// Proxies `/zoom/` on a free loopback port to `upstream`.
     pub fn start(upstream: SocketAddr) -> Self {
+        Self::start_on(upstream, super::free_port())
+    }
+
+    /// Proxies `/zoom/` on loopback `port` to `upstream`.
+    pub fn start_on(upstream: SocketAddr, port: u16) -> Self {
         let snippet =
             std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/zoom-signer.conf"))
                 .unwrap()
                 .replace("127.0.0.1:4000", &upstream.to_string());
         let dir = tempfile::tempdir().unwrap();
-        let port = super::free_port();
         let root = dir.path().display();
         let config = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\

@@ -15,6 +15,22 @@ use zoom_signer::{AppState, Options};
 pub const PUBLIC_URL: &str = "http://127.0.0.1:4000/";
 const SESSION_KEY: [u8; 32] = [42; 32];
 
+/// A stand-in Zoom whose app's redirect URI is `public_url`'s callback.
+pub fn stand_in_for(public_url: &str, fixed_zak: Option<String>) -> StandInZoom {
+    StandInZoom::start_with(StandInConfig {
+        redirect_uri: format!("{public_url}auth/zoom/callback"),
+        fixed_zak,
+        ..StandInConfig::default()
+    })
+}
+
+/// Sign-in with Zoom for a service at `public_url`, against `zoom`.
+pub fn sign_in_for(zoom: &StandInZoom, public_url: &str) -> SignIn {
+    let mut settings = settings(zoom, &SESSION_KEY);
+    settings.public_url = PublicUrl::parse(public_url).unwrap();
+    SignIn::with_client(zoom.client(Duration::from_secs(5)), &settings)
+}
+
 pub fn stand_in() -> StandInZoom {
     StandInZoom::start_with(StandInConfig {
         redirect_uri: format!("{PUBLIC_URL}auth/zoom/callback"),

@@ -45,6 +45,8 @@ pub struct StandInConfig {
     /// The one redirect URI registered for the app.
     pub redirect_uri: String,
     pub user: StandInUser,
+    /// The ZAK to hand out every time (a fresh random one each time when `None`).
+    pub fixed_zak: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +71,7 @@ impl Default for StandInConfig {
                 display_name: "Ada L.".into(),
                 email: "ada@example.com".into(),
             },
+            fixed_zak: None,
         }
     }
 }
@@ -456,7 +459,7 @@ async fn user_token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuer
     let query = pairs(query.unwrap_or_default().as_bytes());
     let meeting_id = query.get("meeting_id").cloned();
     let (kind, token) = match query.get("type").map(String::as_str) {
-        Some("zak") => ("zak", random("standin-zak")),
+        Some("zak") => ("zak", zoom.config.fixed_zak.clone().unwrap_or_else(|| random("standin-zak"))),
         Some("onbehalf") => match &meeting_id {
             Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => ("onbehalf", random("standin-obf")),
             _ => return api_error(StatusCode::BAD_REQUEST, 300, "Meeting ID is required for type onbehalf."),

@@ -62,7 +62,11 @@ pub struct Served {
 
 impl Served {
     pub async fn start(state: AppState) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(TcpListener::bind("127.0.0.1:0").await.unwrap(), state)
+    }
+
+    /// On a listener bound already (when the state must know its address).
+    pub fn start_on(listener: TcpListener, state: AppState) -> Self {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(zoom_signer::serve(listener, state, async {
