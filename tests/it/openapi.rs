@@ -6,9 +6,9 @@
 
 use crate::helpers::stand_in_zoom::{Fault, StandInZoom};
 use crate::helpers::{
-    API_TOKEN, Cookies, HOST_TOKEN, Reply, Stalled, bearer, from_origin, get, location, options, post_json, preflight,
-    request, send_to, sign_in, signing_in, signing_in_with, stand_in, state_from, state_with, tokens, with_header,
-    with_video,
+    API_TOKEN, HOST_TOKEN, Reply, Returning, Stalled, bearer, from_origin, get, options, post_json, preflight, request,
+    send_to, sign_in, signing_in, signing_in_with, stand_in, start_sign_in, state_from, state_with, tokens,
+    with_header, with_video,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, header};
@@ -374,11 +374,7 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
     all.push(("start, return elsewhere", on.clone(), get("/auth/zoom/start?return=https%3A%2F%2Fevil.example")));
     all.push(("start, sign-in off", off(), get("/auth/zoom/start")));
     // A callback that signs in: a fresh attempt, consented.
-    let mut attempt = Cookies::default();
-    let started = send_to(on.clone(), get("/auth/zoom/start")).await;
-    attempt.take(&started.headers);
-    let back = zoom.consent(&location(&started)).await;
-    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
+    let Returning { cookies: attempt, callback, .. } = start_sign_in(&on, &zoom, "/auth/zoom/start").await;
     all.push(("callback", on.clone(), attempt.on(get(&callback))));
     all.push(("callback without the cookie", on.clone(), get(&callback)));
     all.push(("callback, sign-in off", off(), get("/auth/zoom/callback?code=c&state=s")));
@@ -410,15 +406,8 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
     let refusing = stand_in();
     refusing.refuse_consent();
     let state = signing_in(&refusing);
-    let mut attempt = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start")).await;
-    attempt.take(&started.headers);
-    let back = refusing.consent(&location(&started)).await;
-    all.push((
-        "callback, consent refused",
-        state,
-        attempt.on(get(&format!("{}?{}", back.url.path(), back.url.query().unwrap()))),
-    ));
+    let refused = start_sign_in(&state, &refusing, "/auth/zoom/start").await;
+    all.push(("callback, consent refused", state, refused.cookies.on(get(&refused.callback))));
     for (fault, label, callback_label) in [
         (Fault::Status(500), "a ZAK while Zoom fails", "callback while Zoom fails"),
         (Fault::Slow(Duration::from_secs(2)), "a ZAK while Zoom is slow", "callback while Zoom is slow"),
@@ -426,20 +415,13 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
         let failing = stand_in();
         let state = signing_in_with(&failing, options(), Duration::from_millis(300));
         let cookies = sign_in(&state, &failing).await;
-        let mut attempt = Cookies::default();
-        let started = send_to(state.clone(), get("/auth/zoom/start")).await;
-        attempt.take(&started.headers);
-        let back = failing.consent(&location(&started)).await;
+        let returning = start_sign_in(&state, &failing, "/auth/zoom/start").await;
         failing.set_fault(fault);
         for path in SIGNING_PATHS {
             let body = r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#;
             all.push((label, state.clone(), cookies.on(post_json(path, body))));
         }
-        all.push((
-            callback_label,
-            state,
-            attempt.on(get(&format!("{}?{}", back.url.path(), back.url.query().unwrap()))),
-        ));
+        all.push((callback_label, state, returning.cookies.on(get(&returning.callback))));
         zooms.push(failing);
     }
     zooms.extend([zoom, refusing]);

@@ -3,8 +3,8 @@
 
 use crate::helpers::stand_in_zoom::{Fault, Route, StandInZoom};
 use crate::helpers::{
-    Cookies, HOST_TOKEN, PUBLIC_URL, Reply, from_origin, get, location, options, post_json, request, send_to, settings,
-    sign_in, signing_in, signing_in_with, stand_in, state, tokens, with_policy,
+    Cookies, HOST_TOKEN, PUBLIC_URL, Reply, Returning, from_origin, get, location, options, post_json, request,
+    send_to, settings, sign_in, signing_in, signing_in_with, stand_in, start_sign_in, state, tokens, with_policy,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -121,12 +121,7 @@ async fn tampered_and_foreign_key_cookies_read_as_signed_out() {
 async fn a_replayed_callback_is_refused_with_a_page_to_try_again() {
     let zoom = stand_in();
     let state = signing_in(&zoom);
-    let mut cookies = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start")).await;
-    cookies.take(&started.headers);
-    let attempt = cookies.clone();
-    let back = zoom.consent(&location(&started)).await;
-    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
+    let Returning { cookies: attempt, callback, back } = start_sign_in(&state, &zoom, "/auth/zoom/start").await;
     assert_eq!(send_to(state.clone(), attempt.on(get(&callback))).await.status, StatusCode::FOUND);
     // The same callback again, even with the first cookie kept by an attacker: its code is spent.
     let replayed = send_to(state.clone(), attempt.on(get(&callback))).await;
@@ -144,10 +139,7 @@ async fn a_replayed_callback_is_refused_with_a_page_to_try_again() {
 async fn a_state_that_does_not_match_the_cookie_is_refused() {
     let zoom = stand_in();
     let state = signing_in(&zoom);
-    let mut cookies = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start")).await;
-    cookies.take(&started.headers);
-    let back = zoom.consent(&location(&started)).await;
+    let Returning { cookies, back, .. } = start_sign_in(&state, &zoom, "/auth/zoom/start").await;
     let forged = format!("/auth/zoom/callback?code={}&state=forged-state", back.code.unwrap());
     let reply = send_to(state, cookies.on(get(&forged))).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -178,12 +170,9 @@ async fn a_refused_consent_shows_what_happened() {
     let zoom = stand_in();
     zoom.refuse_consent();
     let state = signing_in(&zoom);
-    let mut cookies = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start?return=%2Fzoom%2F")).await;
-    cookies.take(&started.headers);
-    let back = zoom.consent(&location(&started)).await;
+    let Returning { cookies, callback, back } =
+        start_sign_in(&state, &zoom, "/auth/zoom/start?return=%2Fzoom%2F").await;
     assert_eq!(back.error.as_deref(), Some("access_denied"));
-    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
     let reply = send_to(state, cookies.on(get(&callback))).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let page = String::from_utf8_lossy(&reply.body).into_owned();

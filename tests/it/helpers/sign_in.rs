@@ -1,7 +1,7 @@
 //! Signing in with Zoom against the stand-in Zoom: a service with sign-in on, and a browser's
 //! cookies for it.
 
-use crate::helpers::stand_in_zoom::{StandInConfig, StandInZoom};
+use crate::helpers::stand_in_zoom::{Callback, StandInConfig, StandInZoom};
 use crate::helpers::{Reply, options, request, send_to, state_from, with_header};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -103,15 +103,30 @@ pub fn location(reply: &Reply) -> String {
 
 /// Signs in through the service and the stand-in; the browser's cookies afterwards.
 pub async fn sign_in(state: &AppState, zoom: &StandInZoom) -> Cookies {
-    let mut cookies = Cookies::default();
-    let started = send_to(state.clone(), get("/auth/zoom/start?return=%2Fzoom%2F%3Fmn%3D123456789")).await;
-    assert_eq!(started.status, StatusCode::FOUND);
-    cookies.take(&started.headers);
-    let back = zoom.consent(&location(&started)).await;
-    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
+    let Returning { mut cookies, callback, .. } =
+        start_sign_in(state, zoom, "/auth/zoom/start?return=%2Fzoom%2F%3Fmn%3D123456789").await;
     let finished = send_to(state.clone(), cookies.on(get(&callback))).await;
     assert_eq!(finished.status, StatusCode::FOUND, "{}", String::from_utf8_lossy(&finished.body));
     assert_eq!(location(&finished), "/zoom/?mn=123456789");
     cookies.take(&finished.headers);
     cookies
+}
+
+/// A sign-in started at `start` and answered by the stand-in, before the browser comes back.
+pub struct Returning {
+    /// The browser's cookies: the sign-in under way.
+    pub cookies: Cookies,
+    /// Where Zoom sends the browser back, as a path and query on this service.
+    pub callback: String,
+    pub back: Callback,
+}
+
+pub async fn start_sign_in(state: &AppState, zoom: &StandInZoom, start: &str) -> Returning {
+    let mut cookies = Cookies::default();
+    let started = send_to(state.clone(), get(start)).await;
+    assert_eq!(started.status, StatusCode::FOUND);
+    cookies.take(&started.headers);
+    let back = zoom.consent(&location(&started)).await;
+    let callback = format!("{}?{}", back.url.path(), back.url.query().unwrap());
+    Returning { cookies, callback, back }
 }
