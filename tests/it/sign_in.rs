@@ -4,7 +4,8 @@
 use crate::helpers::stand_in_zoom::{Fault, Route, StandInZoom};
 use crate::helpers::{
     Cookies, HOST_TOKEN, PUBLIC_URL, Reply, Returning, from_origin, get, location, options, post_json, request,
-    send_to, settings, sign_in, signing_in, signing_in_with, stand_in, start_sign_in, state, tokens, with_policy,
+    send_to, settings, sign_in, sign_in_for, signing_in, signing_in_with, stand_in, start_sign_in, state, tokens,
+    with_policy,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -37,6 +38,21 @@ async fn start_sends_the_browser_to_zooms_authorize_page_with_state_and_pkce() {
         assert!(cookie.contains(attribute), "{attribute} missing from {cookie}");
     }
     assert!(!cookie.contains(&query["state"]), "the state is encrypted in the cookie");
+}
+
+#[tokio::test]
+async fn behind_https_cookies_are_secure_and_on_the_public_urls_path() {
+    let zoom = stand_in();
+    let sign_in = sign_in_for(&zoom, "https://meet.example.com/zoom/");
+    let state = crate::helpers::state_from(Options { sign_in: Some(sign_in), ..options() });
+    let reply = send_to(state, get("/auth/zoom/start")).await;
+    let cookie = reply.header(header::SET_COOKIE);
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/zoom/"] {
+        assert!(cookie.split("; ").any(|a| a == attribute), "{attribute} missing from {cookie}");
+    }
+    let authorize = url::Url::parse(&location(&reply)).unwrap();
+    let redirect = authorize.query_pairs().find(|(k, _)| k == "redirect_uri").unwrap().1.into_owned();
+    assert_eq!(redirect, "https://meet.example.com/zoom/auth/zoom/callback");
 }
 
 #[tokio::test]
@@ -297,6 +313,7 @@ async fn over_a_socket_the_flow_works_and_at_trace_level_nothing_secret_reaches_
     let dir = tempfile::tempdir().unwrap();
     let session_key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 32]);
     let config = zoom.config().clone();
+    let metrics_port = crate::helpers::free_port();
     let mut command = signer_in(dir.path());
     command
         .env("ZOOM_MEETING_SDK_KEY", "meeting-sdk-key")
@@ -308,6 +325,7 @@ async fn over_a_socket_the_flow_works_and_at_trace_level_nothing_secret_reaches_
         .env("SIGNER_SESSION_KEY", &session_key)
         .env("SIGNER_ZOOM_OAUTH_URL", zoom.oauth_url().as_str())
         .env("SIGNER_ZOOM_API_URL", zoom.api_url().as_str())
+        .env("SIGNER_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
         .env("RUST_LOG", "trace");
     let running = Running::start(&mut command);
     let base = format!("http://{}", running.addr);
@@ -344,6 +362,16 @@ async fn over_a_socket_the_flow_works_and_at_trace_level_nothing_secret_reaches_
     let access_tokens = zoom.access_tokens();
     let signed_out = send(browser.post(format!("{base}/auth/zoom/sign-out")), &mut cookies).await;
     assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    let metrics = browser.get(format!("http://127.0.0.1:{metrics_port}/metrics")).send().await.unwrap();
+    let metrics = String::from_utf8(metrics.bytes().await.unwrap().to_vec()).unwrap();
+    for counted in [
+        r#"zoom_signer_sign_ins_total{outcome="signed_in"} 1"#,
+        r#"zoom_signer_user_tokens_issued_total{kind="zak"} 1"#,
+        r#"zoom_signer_zoom_api_duration_seconds_count{call="user_token"} 1"#,
+        r#"zoom_signer_zoom_api_duration_seconds_count{call="revoke"} 1"#,
+    ] {
+        assert!(metrics.contains(counted), "{counted} not in\n{metrics}");
+    }
     let log = running.stop();
 
     let user = &zoom.config().user.id;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use zoom_signer::config::{Credentials, PublicUrl, SessionKey, SignInSettings};
 use zoom_signer::http::session::SignIn;
+use zoom_signer::zoom::{ZoomClient, ZoomSettings};
 use zoom_signer::{AppState, Options};
 
 /// Where the service is, as browsers see it, in these tests.
@@ -28,7 +29,9 @@ pub fn stand_in_for(public_url: &str, fixed_zak: Option<String>) -> StandInZoom 
 pub fn sign_in_for(zoom: &StandInZoom, public_url: &str) -> SignIn {
     let mut settings = settings(zoom, &SESSION_KEY);
     settings.public_url = PublicUrl::parse(public_url).unwrap();
-    SignIn::with_client(zoom.client(Duration::from_secs(5)), &settings)
+    let client =
+        ZoomSettings { redirect_uri: settings.public_url.redirect_uri(), ..zoom.settings(Duration::from_secs(5)) };
+    SignIn::with_client(ZoomClient::new(client).unwrap(), &settings)
 }
 
 pub fn stand_in() -> StandInZoom {
