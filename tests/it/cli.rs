@@ -27,6 +27,54 @@ fn a_missing_key_exits_2_naming_the_variable() {
     assert!(!all.contains(CANARY));
 }
 
+/// Sign-in's settings, each wrong in one way (the session key a secret too short to use).
+const SIGN_IN_CASES: &[(&[(&str, &str)], &str)] = &[
+    (&[("SIGNER_ZOOM_SIGN_IN", "yes")], "SIGNER_ZOOM_SIGN_IN"),
+    (&[("SIGNER_ZOOM_SIGN_IN", "on")], "SIGNER_PUBLIC_URL"),
+    (&[("SIGNER_ZOOM_SIGN_IN", "on"), ("SIGNER_PUBLIC_URL", "http://meet.example.com/")], "SIGNER_PUBLIC_URL"),
+    (
+        &[
+            ("SIGNER_ZOOM_SIGN_IN", "on"),
+            ("SIGNER_PUBLIC_URL", "https://meet.example.com/"),
+            ("SIGNER_SESSION_KEY", CANARY_SHORT),
+        ],
+        "SIGNER_SESSION_KEY",
+    ),
+    (
+        &[
+            ("SIGNER_ZOOM_SIGN_IN", "on"),
+            ("SIGNER_PUBLIC_URL", "https://meet.example.com/"),
+            ("ZOOM_OAUTH_CLIENT_ID", "id"),
+        ],
+        "ZOOM_OAUTH_CLIENT_SECRET",
+    ),
+    (
+        &[
+            ("SIGNER_ZOOM_SIGN_IN", "on"),
+            ("SIGNER_PUBLIC_URL", "https://meet.example.com/"),
+            ("SIGNER_ZOOM_API_URL", "http://api.example/v2"),
+        ],
+        "SIGNER_ZOOM_API_URL",
+    ),
+];
+
+#[test]
+fn sign_in_without_a_session_key_warns_that_sessions_end_at_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = signer_in(dir.path());
+    command
+        .env("ZOOM_MEETING_SDK_KEY", "key")
+        .env("ZOOM_MEETING_SDK_SECRET", CANARY)
+        .env("SIGNER_ZOOM_SIGN_IN", "on")
+        .env("SIGNER_PUBLIC_URL", "http://localhost:4000/");
+    let log = with_running_server(&mut command, |addr| {
+        let session = raw_http(addr, &raw_get("/auth/zoom/session", "localhost:4000")).unwrap();
+        assert!(session.starts_with("HTTP/1.1 200") && session.contains(r#"{"signedIn":false}"#), "{session}");
+    });
+    assert!(log.contains("SIGNER_SESSION_KEY is not set") && log.contains("replicas"), "{log}");
+    assert!(!log.contains(CANARY));
+}
+
 #[test]
 fn bad_settings_exit_2_and_never_print_the_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +95,7 @@ fn bad_settings_exit_2_and_never_print_the_secret() {
         (&[("SIGNER_ALLOWED_ORIGINS", "example.com")], "SIGNER_ALLOWED_ORIGINS"),
         (&[("SIGNER_METRICS_ADDR", "nine-thousand")], "SIGNER_METRICS_ADDR"),
     ];
-    for (extra, variable) in cases {
+    for (extra, variable) in cases.iter().chain(SIGN_IN_CASES) {
         let mut command = signer_in(dir.path());
         command.env("ZOOM_MEETING_SDK_KEY", "key").env("ZOOM_MEETING_SDK_SECRET", CANARY).envs(extra.iter().copied());
         let (output, all) = run(&mut command);
@@ -75,6 +123,13 @@ fn help_lists_every_setting_and_hides_secret_values() {
         "SIGNER_BACKDATE",
         "SIGNER_WEB_SDK_VERSION",
         "SIGNER_LOG_FORMAT",
+        "SIGNER_ZOOM_SIGN_IN",
+        "SIGNER_PUBLIC_URL",
+        "ZOOM_OAUTH_CLIENT_ID",
+        "ZOOM_OAUTH_CLIENT_SECRET_FILE",
+        "SIGNER_SESSION_KEY",
+        "SIGNER_ZOOM_OAUTH_URL",
+        "SIGNER_ZOOM_API_URL",
         "--demo",
     ] {
         assert!(all.contains(variable), "--help does not mention {variable}");
