@@ -39,6 +39,11 @@ RUN target="$(uname -m)-unknown-linux-gnu" \
     fi \
  && /zoom-signer --version
 
+# Calls to Zoom (SIGNER_ZOOM_SIGN_IN=on) need neither glibc's NSS nor the image's CA files: the
+# binary resolves names itself (hickory, from the /etc/resolv.conf and /etc/hosts the container
+# runtime mounts) and trusts the Mozilla roots compiled into it (reqwest's rustls-tls feature:
+# the webpki-roots crate); /etc/ssl/certs is not read: updating that crate in Cargo.lock, then
+# rebuilding, is what updates the roots.
 FROM gcr.io/distroless/static-debian12:nonroot
 # The repository's address: docker build --build-arg SOURCE_URL=https://... .
 ARG SOURCE_URL="https://github.com/OWNER/zoom-signer"

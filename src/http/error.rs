@@ -193,7 +193,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let code = self.code();
         let extra_header = match &self {
-            Self::Refused(refusal) if refusal.is_unauthenticated() => {
+            // Every 401 carries a challenge (RFC 9110, 15.5.2), as the document says: the signing
+            // routes take bearer tokens, also when what is missing is a signed-in session.
+            _ if status == StatusCode::UNAUTHORIZED => {
                 Some((WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="zoom-signer""#)))
             }
             Self::TooManyRequests { retry_after } => {

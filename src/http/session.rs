@@ -153,13 +153,15 @@ mod secret_string {
 }
 
 /// Whether `path` may be returned to after signing in: a path on this service, never another
-/// site (`//host`, `/\host`, `https://…` are refused: no open redirect).
+/// site (`//host`, `/\host`, `https://…` are refused: no open redirect). Printable ASCII without
+/// `\`, as browsers write a path and query (percent-encoded), and at most 1024 bytes: it goes into
+/// the sign-in cookie and the `Location` header as it is. The OpenAPI document's `pattern` and
+/// `maxLength` for `return` say the same.
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && !path.starts_with("/\\")
         && path.len() <= 1024
-        && !path.chars().any(|c| c.is_control() || c == '\\')
+        && path.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'\\')
 }
 
 #[cfg(test)]
@@ -168,12 +170,24 @@ mod tests {
 
     #[test]
     fn only_paths_on_this_service_are_returned_to() {
-        for good in ["/", "/zoom/", "/zoom/?mn=123#tk=abc", "/a/b?c=d"] {
+        for good in
+            ["/", "/zoom/", "/zoom/?mn=123#tk=abc", "/a/b?c=d", "/caf%C3%A9", "/ ~", &format!("/{}", "a".repeat(1023))]
+        {
             assert!(is_local_path(good), "{good}");
         }
-        for bad in
-            ["", "zoom/", "//evil.example/", "/\\evil.example", "https://evil.example/", "/\r\nSet-Cookie: x", "/a\\b"]
-        {
+        for bad in [
+            "",
+            "zoom/",
+            "//evil.example/",
+            "/\\evil.example",
+            "https://evil.example/",
+            "/\r\nSet-Cookie: x",
+            "/a\\b",
+            "/a\u{7f}",
+            "/caf\u{e9}",
+            "/a\u{85}b",
+            &format!("/{}", "a".repeat(1024)),
+        ] {
             assert!(!is_local_path(bad), "{bad:?}");
         }
     }

@@ -1,33 +1,91 @@
 //! What the container image does, without Docker (there is no engine here): the statically
 //! linked release binary, run with an empty environment but its settings, as uid/gid 65532, from
-//! an empty directory, answers `healthcheck` and a signature request.
+//! an empty directory, answers `healthcheck` and a signature request; and, chrooted into a root
+//! file system as bare as the distroless image's (the binary, `/dev/urandom`, `/etc/hosts`,
+//! `/etc/resolv.conf`: no libc, no NSS modules, no `nsswitch.conf`), signs a person in with a
+//! stand-in Zoom named by host name (`http://localhost:PORT`), which only the binary's own resolver
+//! (hickory) can find there, not glibc's.
 //!
-//! Needs root (to drop to uid 65532); skips otherwise, unless `CI` is set.
+//! Needs root (to drop to uid 65532, and to chroot); skips otherwise, unless `CI` is set.
 
-use crate::helpers::{MEETING_BODY, free_port, json_of, raw_http, raw_post, skip, verify_jwt};
+use crate::helpers::stand_in_zoom::{Route, StandInConfig, StandInZoom};
+use crate::helpers::{Cookies, MEETING_BODY, free_port, json_of, raw_http, raw_post, skip, verify_jwt};
+use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const NONROOT: u32 = 65532;
 
-/// Builds the binary exactly as the Dockerfile does, into its own target directory.
-fn static_release_binary() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-    let target_dir = root.join("target/static");
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--locked", "--bin", "zoom-signer", "--target", &target])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the static release build failed");
-    target_dir.join(target).join("release/zoom-signer")
+/// Builds the binary exactly as the Dockerfile does, into its own target directory; once for all
+/// the tests here.
+fn static_release_binary() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+        let target_dir = root.join("target/static");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--locked", "--bin", "zoom-signer", "--target", &target])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .current_dir(root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the static release build failed");
+        target_dir.join(target).join("release/zoom-signer")
+    })
+}
+
+/// The service as a child process, killed if the test fails before [`Service::stop`].
+struct Service(Option<Child>);
+
+impl Service {
+    /// Starts `command` (stderr piped for the log) and waits until `addr` accepts connections.
+    fn start(command: &mut Command, addr: SocketAddr) -> Self {
+        let child = command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut service = Self(Some(child));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(addr).is_err() {
+            if service.child().try_wait().unwrap().is_some() {
+                panic!("the service exited: {:?}", service.0.take().unwrap().wait_with_output());
+            }
+            assert!(Instant::now() < deadline, "the service did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        service
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().unwrap()
+    }
+
+    fn id(&mut self) -> u32 {
+        self.child().id()
+    }
+
+    /// SIGTERM; asserts a clean exit and returns its output (the log on stderr).
+    fn stop(mut self) -> Output {
+        let child = self.0.take().unwrap();
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        output
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Whether a 64-bit ELF file has a PT_INTERP program header (needs ld.so, so a libc, to start).
@@ -50,7 +108,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
         return;
     }
     let binary = static_release_binary();
-    let elf = std::fs::read(&binary).unwrap();
+    let elf = std::fs::read(binary).unwrap();
     assert!(!asks_for_a_loader(&elf), "the binary asks for a dynamic loader");
     let debug_build = std::fs::read(env!("CARGO_BIN_EXE_zoom-signer")).unwrap();
     assert!(asks_for_a_loader(&debug_build), "the loader check cannot tell a dynamic binary");
@@ -69,7 +127,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
         std::fs::set_permissions(secrets.join(name), std::fs::Permissions::from_mode(0o444)).unwrap();
     }
     let port = free_port();
-    let as_in_the_image = |command: &mut Command| {
+    let as_in_the_image = |mut command: Command| -> Command {
         command
             .env_clear()
             .env("HOST", "0.0.0.0")
@@ -80,18 +138,11 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
             .uid(NONROOT)
             .gid(NONROOT)
             .stdin(Stdio::null());
+        command
     };
 
-    let mut service = Command::new(&binary);
-    as_in_the_image(&mut service);
-    let mut service = service.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(service.try_wait().unwrap().is_none(), "the service exited: {:?}", service.wait_with_output());
-        assert!(Instant::now() < deadline, "the service did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut service = Service::start(&mut as_in_the_image(Command::new(binary)), addr);
 
     // Non-dumpable (PR_SET_DUMPABLE 0): the kernel then gives the process's /proc files to root,
     // although the process itself runs as 65532, so other processes of that user cannot read
@@ -103,9 +154,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     let environ_owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(proc_dir.join("environ")).unwrap());
     assert_eq!(environ_owner, 0, "the process is dumpable: its /proc files belong to its own user");
 
-    let mut healthcheck = Command::new(&binary);
-    as_in_the_image(&mut healthcheck);
-    let healthcheck = healthcheck.arg("healthcheck").output().unwrap();
+    let healthcheck = as_in_the_image(Command::new(binary)).arg("healthcheck").output().unwrap();
     assert_eq!(healthcheck.status.code(), Some(0), "{healthcheck:?}");
 
     let answer = raw_http(addr, &raw_post("/signature", "t", "", MEETING_BODY)).unwrap();
@@ -114,13 +163,151 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
     assert_eq!(reply["sdkKey"], "container-key");
     assert!(verify_jwt(reply["signature"].as_str().unwrap(), "container-secret").is_ok());
 
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(service.id() as i32).unwrap(),
-        rustix::process::Signal::TERM,
-    )
-    .unwrap();
-    let output = service.wait_with_output().unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let output = service.stop();
     let log = String::from_utf8_lossy(&output.stderr);
     assert!(log.contains("listening on http://0.0.0.0:"), "{log}");
+}
+
+/// Where coreutils puts `chroot` (Debian, Ubuntu).
+const CHROOT: &str = "/usr/sbin/chroot";
+
+/// A root file system as bare as the distroless image's: the binary, and what the container
+/// runtime provides: `/dev/urandom` and `/dev/random` (the static binary's `getrandom` 0.3 reads
+/// them: `dlsym` cannot find glibc's `getrandom` in a static executable), `/etc/resolv.conf` and
+/// `/etc/hosts`. No libc, so no NSS module to load, and no `/etc/nsswitch.conf`.
+///
+/// Unlike the runtime's, this `/etc/hosts` does not name `localhost`, and the name server is a
+/// documentation address (TEST-NET-2, RFC 5737) that never answers: glibc's `getaddrinfo`, which
+/// is linked in (reqwest's default resolver calls it; zoom-signer replaces that resolver), finds
+/// nothing for `localhost` here, from files or DNS. Only a resolver that answers `localhost`
+/// itself without asking anyone (RFC 6761), as hickory does, can.
+///
+/// Made under `target/static`, not in `/tmp`, which may be mounted `nodev`.
+fn a_root_like_the_image(binary: &Path) -> tempfile::TempDir {
+    let target_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static");
+    let root = tempfile::Builder::new().prefix("image-root-").tempdir_in(target_dir).unwrap();
+    let at = |path: &str| root.path().join(path);
+    for dir in ["dev", "etc"] {
+        std::fs::create_dir(at(dir)).unwrap();
+    }
+    for (device, minor) in [("dev/random", "8"), ("dev/urandom", "9")] {
+        let made = Command::new("mknod").args(["-m", "666"]).arg(at(device)).args(["c", "1", minor]).status();
+        assert!(made.as_ref().is_ok_and(|s| s.success()), "mknod {device}: {made:?}");
+    }
+    std::fs::write(at("etc/hosts"), "# localhost is not named here\n").unwrap();
+    std::fs::write(at("etc/resolv.conf"), "nameserver 198.51.100.1\noptions timeout:5 attempts:1\n").unwrap();
+    std::fs::copy(binary, at("zoom-signer")).unwrap();
+    for (path, mode) in [("", 0o755), ("dev", 0o755), ("etc", 0o755), ("etc/hosts", 0o644), ("etc/resolv.conf", 0o644)]
+    {
+        std::fs::set_permissions(at(path), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    std::fs::set_permissions(at("zoom-signer"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    root
+}
+
+#[tokio::test]
+async fn the_static_binary_signs_in_with_a_zoom_named_localhost_in_a_root_without_libc() {
+    if !rustix::process::geteuid().is_root() {
+        skip("the container sign-in test", &format!("needs root to chroot and run as uid {NONROOT}"));
+        return;
+    }
+    if !Path::new(CHROOT).is_file() {
+        skip("the container sign-in test", &format!("{CHROOT} is missing (coreutils)"));
+        return;
+    }
+    let binary = static_release_binary();
+    let elf = std::fs::read(binary).unwrap();
+    assert!(!asks_for_a_loader(&elf), "the binary asks for a dynamic loader");
+    let root = a_root_like_the_image(binary);
+
+    let port = free_port();
+    let public_url = format!("http://127.0.0.1:{port}/");
+    let zoom = StandInZoom::start_with(StandInConfig {
+        redirect_uri: format!("{public_url}auth/zoom/callback"),
+        ..StandInConfig::default()
+    });
+    let (client_id, client_secret) = (zoom.config().client_id.clone(), zoom.config().client_secret.clone());
+    let mut chroot = Command::new(CHROOT);
+    chroot
+        .arg(format!("--userspec={NONROOT}:{NONROOT}"))
+        .arg(root.path())
+        .arg("/zoom-signer")
+        .env_clear()
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        // The OAuth client is the Meeting SDK app's (ZOOM_OAUTH_CLIENT_* unset).
+        .env("ZOOM_MEETING_SDK_KEY", &client_id)
+        .env("ZOOM_MEETING_SDK_SECRET", &client_secret)
+        .env("SIGNER_ZOOM_SIGN_IN", "on")
+        .env("SIGNER_PUBLIC_URL", &public_url)
+        .env("SIGNER_SESSION_KEY", "Y29udGFpbmVyLXRlc3Qtc2Vzc2lvbi1rZXktMzItYnl0ZXMh")
+        .env("SIGNER_ZOOM_OAUTH_URL", zoom.oauth_url_by_name().as_str())
+        .env("SIGNER_ZOOM_API_URL", zoom.api_url_by_name().as_str());
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut service = Service::start(&mut chroot, addr);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", service.id())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(uid_line.split_whitespace().nth(1) == Some("65532"), "runs as {uid_line}");
+
+    // A browser: no redirects followed, cookies kept by hand.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let mut cookies = Cookies::default();
+    let started = browser.get(format!("{base}/auth/zoom/start")).send().await.unwrap();
+    assert_eq!(started.status(), 302);
+    cookies.take(started.headers());
+    let authorize = started.headers()["location"].to_str().unwrap().to_owned();
+    let by_name = format!("{}oauth/authorize?", zoom.oauth_url_by_name());
+    assert!(authorize.starts_with(&by_name), "{authorize}");
+    let back = zoom.consent(&authorize).await;
+    assert!(back.code.is_some(), "{}", back.url);
+    assert_eq!(back.url.as_str().split('?').next(), Some(format!("{public_url}auth/zoom/callback").as_str()));
+
+    // The callback: the binary exchanges the code and reads who signed in, at `localhost`.
+    let callback = browser.get(back.url.as_str()).header("cookie", cookies.header()).send().await.unwrap();
+    let (status, headers) = (callback.status(), callback.headers().clone());
+    assert_eq!(status, 302, "{}", callback.text().await.unwrap());
+    assert_eq!(headers["location"], "/");
+    cookies.take(&headers);
+    assert!(cookies.0.contains_key("zoom_signer_session"), "{:?}", cookies.0.keys());
+    assert!(!cookies.0.contains_key("zoom_signer_sign_in"), "the sign-in attempt is spent");
+
+    let session = browser.get(format!("{base}/auth/zoom/session")).header("cookie", cookies.header()).send();
+    let session: serde_json::Value = serde_json::from_str(&session.await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(session["signedIn"], true, "{session}");
+    assert_eq!(session["name"], zoom.config().user.display_name);
+
+    // The host's signature with their ZAK, fetched by the binary from `localhost`.
+    let signature = browser
+        .post(format!("{base}/signature"))
+        .header("content-type", "application/json")
+        .header("cookie", cookies.header())
+        .body(r#"{"meetingNumber":"123456789","role":1,"userToken":"zak"}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = signature.status();
+    let text = signature.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let issued = zoom.issued();
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(issued[0].kind, "zak");
+    assert_eq!(reply["zak"], issued[0].token.as_str());
+    assert_eq!((reply["role"].as_u64(), reply["sdkKey"].as_str()), (Some(1), Some(client_id.as_str())));
+    let claims = verify_jwt(reply["signature"].as_str().unwrap(), &client_secret).unwrap();
+    assert_eq!(claims["mn"], "123456789");
+    for route in [Route::Authorize, Route::Token, Route::Me, Route::UserToken] {
+        assert_eq!(zoom.calls(route), 1, "{route:?}");
+    }
+
+    let log = String::from_utf8_lossy(&service.stop().stderr).into_owned();
+    assert!(log.contains(&format!("listening on http://{addr}")), "{log}");
+    assert!(!log.contains(&issued[0].token), "the ZAK is never logged");
+    assert!(!log.contains(back.code.as_deref().unwrap()), "the code is never logged");
 }

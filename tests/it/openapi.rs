@@ -402,6 +402,17 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
     ] {
         all.push(("a method the path does not take", on.clone(), request(method, path)));
     }
+    // A ZAK without a session, and after Zoom stopped accepting the session's token: 401s.
+    let zak = r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#;
+    let revoked = stand_in();
+    let ended = signing_in(&revoked);
+    let cookies = sign_in(&ended, &revoked).await;
+    revoked.set_fault(Fault::TokenRevoked);
+    for path in SIGNING_PATHS {
+        all.push(("a ZAK without signing in", on.clone(), post_json(path, zak)));
+        all.push(("a ZAK after Zoom ended the session", ended.clone(), cookies.on(post_json(path, zak))));
+    }
+    zooms.push(revoked);
     // Consent refused, Zoom failing and Zoom slow: each on a stand-in of its own.
     let refusing = stand_in();
     refusing.refuse_consent();

@@ -333,10 +333,7 @@ async fn over_a_socket_the_flow_works_and_at_trace_level_nothing_secret_reaches_
     let mut cookies = Cookies::default();
     let mut seen = Vec::new();
     let mut send = async |request: reqwest::RequestBuilder, cookies: &mut Cookies| {
-        let request = match cookies.header() {
-            Some(header) => request.header(header::COOKIE, header),
-            None => request,
-        };
+        let request = if cookies.0.is_empty() { request } else { request.header(header::COOKIE, cookies.header()) };
         let reply = request.send().await.unwrap();
         for value in reply.headers().get_all(header::SET_COOKIE) {
             seen.push(value.to_str().unwrap().split(';').next().unwrap().to_owned());

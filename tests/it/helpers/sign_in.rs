@@ -81,18 +81,17 @@ impl Cookies {
         }
     }
 
-    /// The `Cookie` header a browser would send, if it holds any.
-    pub fn header(&self) -> Option<String> {
-        (!self.0.is_empty())
-            .then(|| self.0.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; "))
+    /// The `Cookie` header a browser sends with them.
+    pub fn header(&self) -> String {
+        let pairs: Vec<String> = self.0.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        pairs.join("; ")
     }
 
     pub fn on(&self, request: Request<Body>) -> Request<Body> {
         if self.0.is_empty() {
             return request;
         }
-        let header: Vec<String> = self.0.iter().map(|(name, value)| format!("{name}={value}")).collect();
-        with_header(request, header::COOKIE, &header.join("; "))
+        with_header(request, header::COOKIE, &self.header())
     }
 }
 
