@@ -27,7 +27,7 @@ pub async fn start(State(state): State<AppState>, request: Request) -> Result<Re
     let return_to = match query_value(request.uri(), "return") {
         Some(path) if is_local_path(&path) => path,
         Some(_) => return Err(ApiError::BadReturnPath),
-        None => sign_in.home.clone(),
+        None => sign_in.home().to_owned(),
     };
     let authorization = sign_in.zoom.authorize();
     let attempt = SignInAttempt {
@@ -63,7 +63,7 @@ pub async fn callback(State(state): State<AppState>, request: Request) -> Respon
         Err(failure) => {
             // The attempt is spent either way: a `state` is good for one callback.
             let jar = sign_in.jar(&request.headers).remove(sign_in.removal(ATTEMPT_COOKIE));
-            (jar, failure.page(&sign_in.home))
+            (jar, failure.page(sign_in.home()))
         }
     };
     let mut response = (jar, response).into_response();

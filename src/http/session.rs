@@ -30,8 +30,6 @@ pub struct SignIn {
     path: String,
     /// `Secure` cookies, but for plain-http localhost.
     secure: bool,
-    /// The public URL's path, where a sign-in returns to when asked for nowhere in particular.
-    pub home: String,
 }
 
 impl SignIn {
@@ -54,8 +52,13 @@ impl SignIn {
             key: Key::derive_from(settings.session_key.expose()),
             path: settings.public_url.path().to_owned(),
             secure: settings.public_url.is_https(),
-            home: settings.public_url.path().to_owned(),
         }
+    }
+
+    /// The public URL's path (the cookies' path too), where a sign-in returns to when asked for
+    /// nowhere in particular.
+    pub fn home(&self) -> &str {
+        &self.path
     }
 
     /// The request's cookies, decrypted with the session key.
