@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use crate::http::metrics_app;
-use crate::http::state::{AppState, Secrets};
+use crate::http::state::AppState;
 use crate::server::{serve, serve_router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,7 +29,7 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         );
     }
 
-    if settings.sign_in.as_ref().is_some_and(|s| s.session_key.generated) {
+    if settings.login.as_ref().is_some_and(|login| login.session_keys.generated) {
         tracing::warn!(
             "SIGNER_SESSION_KEY is not set: session cookies are encrypted with a random key for this process, \
              so sign-ins end when it restarts and do not carry over to other replicas"
@@ -67,9 +67,9 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// On SIGHUP, reads the SDK credentials and token lists again (the `_FILE` ones from disk) and
-/// swaps them in; requests in flight finish with the old ones. A bad new value is refused, with
-/// a log line, and the old secrets stay.
+/// On SIGHUP, reads every secret again (the `_FILE` ones from disk: SDK credentials, token lists,
+/// the OAuth client, the session keys) and swaps them in at once; requests in flight finish with
+/// the old ones. A bad new value is refused, with a log line naming it, and the old secrets stay.
 #[cfg(unix)]
 async fn reload_on_hangup(settings: Settings, state: AppState) {
     use tokio::signal::unix::{SignalKind, signal};
@@ -78,13 +78,12 @@ async fn reload_on_hangup(settings: Settings, state: AppState) {
         return;
     };
     while hangups.recv().await.is_some() {
-        match settings.reload_secrets() {
-            None => tracing::info!("SIGHUP: demo mode has no secrets to reload"),
-            Some(Ok(reloaded)) => {
-                state.replace_secrets(Secrets::from_settings(&reloaded));
-                tracing::info!("SIGHUP: reloaded the SDK credentials and token lists");
-            }
-            Some(Err(error)) => tracing::error!("SIGHUP: kept the previous secrets, the new ones are refused: {error}"),
+        let reloaded = settings.reload_secrets().map_err(|e| e.to_string());
+        match reloaded
+            .and_then(|reloaded| state.reload(&reloaded).map_err(|e| format!("cannot start sign-in with Zoom: {e}")))
+        {
+            Ok(()) => tracing::info!("SIGHUP: reloaded the secrets"),
+            Err(error) => tracing::error!("SIGHUP: kept the previous secrets, the new ones are refused: {error}"),
         }
     }
 }

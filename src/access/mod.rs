@@ -9,6 +9,6 @@ pub mod tokens;
 
 pub use client_ip::{ClientIp, TrustedProxies};
 pub use origin::AllowedOrigins;
-pub use policy::{AccessPolicy, Refusal};
+pub use policy::{AccessPolicy, Caller, HostClaim, Refusal};
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use tokens::TokenSet;

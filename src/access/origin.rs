@@ -1,14 +1,18 @@
 //! Which web origins may call the API from a browser (`SIGNER_ALLOWED_ORIGINS`).
 //!
-//! The service's own origin always may: the page it serves posts to it. Any other origin must be
-//! listed exactly; `*` allows all, and only when an operator wrote it.
+//! The service's own origin always may: the page it serves posts to it. That is exactly the
+//! public URL's scheme, host and port when `SIGNER_PUBLIC_URL` is set; otherwise the one whose
+//! host and port are the request's `Host` (the scheme is not known then). Any other origin must
+//! be listed exactly; `*` allows all, and only when an operator wrote it.
 
-/// Parsed `SIGNER_ALLOWED_ORIGINS`.
+/// Parsed `SIGNER_ALLOWED_ORIGINS`, and the service's own origin when known.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowedOrigins {
     any: bool,
     /// Lower-cased `scheme://host[:port]`.
     exact: Vec<String>,
+    /// The service's own origin (`SIGNER_PUBLIC_URL`), lower-cased `scheme://host[:port]`.
+    own: Option<String>,
 }
 
 /// What an `Origin` header means for one request.
@@ -38,14 +42,22 @@ impl AllowedOrigins {
         Ok(allowed)
     }
 
+    /// The service's own origin, `scheme://host[:port]` as a browser's `Origin` writes it (the
+    /// public URL's): compared exactly, in place of the `Host` header.
+    pub fn with_own_origin(mut self, origin: &str) -> Self {
+        self.own = normalise(origin);
+        self
+    }
+
     /// `origin` is the request's `Origin` header, `host` its `Host` header (what it was sent to).
     pub fn judge(&self, origin: Option<&str>, host: Option<&str>) -> OriginVerdict {
         let Some(origin) = origin else {
             return OriginVerdict::SameOrigin;
         };
         let normalised = normalise(origin);
-        let own = match (&normalised, host) {
-            (Some(o), Some(h)) => {
+        let own = match (&normalised, &self.own, host) {
+            (Some(o), Some(own), _) => o == own,
+            (Some(o), None, Some(h)) => {
                 o.split_once("://").is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(h.trim()))
             }
             _ => false,
@@ -85,6 +97,18 @@ mod tests {
         assert_eq!(none.judge(Some("http://127.0.0.1:4001"), Some("127.0.0.1:4000")), Forbidden);
         assert_eq!(none.judge(Some("https://evil.example"), Some("signer.example.com")), Forbidden);
         assert_eq!(none.judge(Some("null"), Some("signer.example.com")), Forbidden);
+    }
+
+    #[test]
+    fn with_a_public_url_the_own_origin_is_its_scheme_host_and_port_exactly() {
+        let own = AllowedOrigins::default().with_own_origin("https://signer.example.com");
+        let host = Some("signer.example.com");
+        assert_eq!(own.judge(Some("https://signer.example.com"), host), SameOrigin);
+        assert_eq!(own.judge(Some("HTTPS://Signer.Example.com"), host), SameOrigin);
+        assert_eq!(own.judge(Some("http://signer.example.com"), host), Forbidden, "the scheme counts");
+        assert_eq!(own.judge(Some("https://signer.example.com:8443"), host), Forbidden, "the port counts");
+        assert_eq!(own.judge(Some("https://evil.example"), Some("evil.example")), Forbidden, "not the Host header");
+        assert_eq!(own.judge(None, host), SameOrigin);
     }
 
     #[test]

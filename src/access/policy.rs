@@ -19,16 +19,26 @@ pub struct AccessPolicy {
 
 /// Who the bearer token (if any) says the caller is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
-    pub host: bool,
+pub enum Caller {
+    /// No bearer token.
+    Anonymous,
+    /// A bearer token that is none of this server's: let through where no token is needed, but
+    /// never taken for a host's.
+    Unrecognised,
+    /// One of `SIGNER_API_TOKENS`.
+    Api,
+    /// One of `SIGNER_HOST_TOKENS`.
+    Host,
 }
 
-impl Caller {
-    /// A person signed in with Zoom who starts the meeting with their own ZAK may ask for role 1
-    /// without a host token: Zoom lets only the meeting's host start it with their ZAK.
-    pub fn starting_with_own_zak(self) -> Self {
-        Self { host: true }
-    }
+/// How a request for the host role (1) would prove it may have it, besides a host token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostClaim {
+    /// Nothing else: a host token it is.
+    TokenOnly,
+    /// The signed-in person starts the meeting with their own ZAK: allowed here, then only if Zoom
+    /// says they host the meeting (the HTTP layer asks Zoom).
+    OwnZak,
 }
 
 /// Why the policy refuses a request. Never holds a token.
@@ -86,22 +96,25 @@ impl Refusal {
 }
 
 impl AccessPolicy {
-    /// Checks the `Authorization` header before the body is even read.
+    /// Checks the `Authorization` header before the body is even read. A header that is not a
+    /// bearer token counts as an unrecognised token.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, Refusal> {
-        let token = authorization.and_then(bearer);
-        let host = token.is_some_and(|t| self.host_tokens.contains(t));
-        if !self.api_tokens.is_empty() && !host {
-            match token {
-                None => return Err(Refusal::ApiTokenMissing),
-                Some(t) if !self.api_tokens.contains(t) => return Err(Refusal::TokenNotRecognised),
-                Some(_) => {}
-            }
+        let caller = match authorization.map(|header| bearer(header).unwrap_or_default()) {
+            None => Caller::Anonymous,
+            Some(token) if self.host_tokens.contains(token) => Caller::Host,
+            Some(token) if self.api_tokens.contains(token) => Caller::Api,
+            Some(_) => Caller::Unrecognised,
+        };
+        match caller {
+            _ if self.api_tokens.is_empty() => Ok(caller),
+            Caller::Anonymous => Err(Refusal::ApiTokenMissing),
+            Caller::Unrecognised => Err(Refusal::TokenNotRecognised),
+            Caller::Api | Caller::Host => Ok(caller),
         }
-        Ok(Caller { host })
     }
 
     /// Checks a Meeting SDK request against the policy.
-    pub fn authorize(&self, caller: Caller, claims: &Claims, authorization_given: bool) -> Result<(), Refusal> {
+    pub fn authorize(&self, caller: Caller, claims: &Claims, claim: HostClaim) -> Result<(), Refusal> {
         if let Some(allowed) = &self.allowed_meetings {
             match &claims.meeting {
                 None => return Err(Refusal::NativeTokenNotAllowed),
@@ -112,36 +125,33 @@ impl AccessPolicy {
             }
         }
         let role = claims.meeting.as_ref().map_or(Role::Participant, |t| t.role);
-        self.authorize_role(caller, role, authorization_given)
+        self.authorize_role(caller, role, claim)
     }
 
     /// Checks a Video SDK request against the policy.
-    pub fn authorize_video(
-        &self,
-        caller: Caller,
-        claims: &VideoClaims,
-        authorization_given: bool,
-    ) -> Result<(), Refusal> {
+    pub fn authorize_video(&self, caller: Caller, claims: &VideoClaims) -> Result<(), Refusal> {
         if let Some(allowed) = &self.allowed_sessions
             && !allowed.contains(&claims.session)
         {
             return Err(Refusal::SessionNotAllowed(claims.session.as_str().chars().take(40).collect()));
         }
-        self.authorize_role(caller, claims.role, authorization_given)
+        self.authorize_role(caller, claims.role, HostClaim::TokenOnly)
     }
 
-    /// The host role is privileged: it needs a host token, and with none configured nobody has one.
-    fn authorize_role(&self, caller: Caller, role: Role, authorization_given: bool) -> Result<(), Refusal> {
-        if role == Role::Host && !caller.host {
-            return Err(if self.host_tokens.is_empty() {
-                Refusal::HostDisabled
-            } else if authorization_given {
-                Refusal::NotAHostToken
-            } else {
-                Refusal::HostTokenMissing
-            });
+    /// The host role is privileged: it needs a host token (and with none configured nobody has
+    /// one), or a signed-in person's own ZAK, which Zoom then must confirm. A bearer token that is
+    /// not a host token is never ignored: it gets 401, whatever else the request carries.
+    fn authorize_role(&self, caller: Caller, role: Role, claim: HostClaim) -> Result<(), Refusal> {
+        if role != Role::Host || caller == Caller::Host {
+            return Ok(());
         }
-        Ok(())
+        match (caller, claim) {
+            (Caller::Anonymous | Caller::Api, HostClaim::OwnZak) => Ok(()),
+            (_, HostClaim::OwnZak) => Err(Refusal::NotAHostToken),
+            _ if self.host_tokens.is_empty() => Err(Refusal::HostDisabled),
+            (Caller::Anonymous, _) => Err(Refusal::HostTokenMissing),
+            _ => Err(Refusal::NotAHostToken),
+        }
     }
 }
 
@@ -172,19 +182,32 @@ mod tests {
     fn by_default_anyone_may_join_but_nobody_may_host() {
         let open = policy(&[], &[], None);
         let caller = open.authenticate(None).unwrap();
-        assert_eq!(open.authorize(caller, &claims("1", Role::Participant), false), Ok(()));
-        assert_eq!(open.authorize(caller, &claims("1", Role::Host), false), Err(Refusal::HostDisabled));
+        assert_eq!(open.authorize(caller, &claims("1", Role::Participant), HostClaim::TokenOnly), Ok(()));
+        assert_eq!(open.authorize(caller, &claims("1", Role::Host), HostClaim::TokenOnly), Err(Refusal::HostDisabled));
+    }
+
+    #[test]
+    fn a_signed_in_person_may_ask_to_start_with_their_zak_but_never_with_a_wrong_token() {
+        for host_tokens in [&[][..], &[HOST]] {
+            let p = policy(host_tokens, &[], None);
+            let host = claims("1", Role::Host);
+            let anonymous = p.authenticate(None).unwrap();
+            assert_eq!(p.authorize(anonymous, &host, HostClaim::OwnZak), Ok(()));
+            let wrong = p.authenticate(Some("Bearer not-a-token-of-this-server")).unwrap();
+            assert_eq!(wrong, Caller::Unrecognised);
+            assert_eq!(p.authorize(wrong, &host, HostClaim::OwnZak), Err(Refusal::NotAHostToken));
+        }
     }
 
     #[test]
     fn host_role_needs_a_host_token() {
         let p = policy(&[HOST], &[], None);
         let host = p.authenticate(Some(&format!("Bearer {HOST}"))).unwrap();
-        assert_eq!(p.authorize(host, &claims("1", Role::Host), true), Ok(()));
+        assert_eq!(p.authorize(host, &claims("1", Role::Host), HostClaim::TokenOnly), Ok(()));
         let nobody = p.authenticate(None).unwrap();
-        assert_eq!(p.authorize(nobody, &claims("1", Role::Host), false), Err(Refusal::HostTokenMissing));
+        assert_eq!(p.authorize(nobody, &claims("1", Role::Host), HostClaim::TokenOnly), Err(Refusal::HostTokenMissing));
         let wrong = p.authenticate(Some("Bearer nope")).unwrap();
-        assert_eq!(p.authorize(wrong, &claims("1", Role::Host), true), Err(Refusal::NotAHostToken));
+        assert_eq!(p.authorize(wrong, &claims("1", Role::Host), HostClaim::TokenOnly), Err(Refusal::NotAHostToken));
         assert!(Refusal::NotAHostToken.is_unauthenticated());
     }
 
@@ -193,8 +216,8 @@ mod tests {
         let p = policy(&[HOST], &[API], None);
         assert_eq!(p.authenticate(None), Err(Refusal::ApiTokenMissing));
         assert_eq!(p.authenticate(Some("Bearer wrong")), Err(Refusal::TokenNotRecognised));
-        assert_eq!(p.authenticate(Some(&format!("Bearer {API}"))), Ok(Caller { host: false }));
-        assert_eq!(p.authenticate(Some(&format!("Bearer {HOST}"))), Ok(Caller { host: true }));
+        assert_eq!(p.authenticate(Some(&format!("Bearer {API}"))), Ok(Caller::Api));
+        assert_eq!(p.authenticate(Some(&format!("Bearer {HOST}"))), Ok(Caller::Host));
     }
 
     #[test]
@@ -203,25 +226,26 @@ mod tests {
         p.allowed_sessions = Some([SessionName::parse("standup").unwrap()].into_iter().collect());
         let video = |name: &str, role| VideoClaims::new(SessionName::parse(name).unwrap(), role);
         let nobody = p.authenticate(None).unwrap();
-        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Participant), false), Ok(()));
-        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Host), false), Err(Refusal::HostTokenMissing));
+        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Participant)), Ok(()));
+        assert_eq!(p.authorize_video(nobody, &video("standup", Role::Host)), Err(Refusal::HostTokenMissing));
         assert_eq!(
-            p.authorize_video(nobody, &video("other", Role::Participant), false),
+            p.authorize_video(nobody, &video("other", Role::Participant)),
             Err(Refusal::SessionNotAllowed("other".into()))
         );
         let host = p.authenticate(Some(&format!("Bearer {HOST}"))).unwrap();
-        assert_eq!(p.authorize_video(host, &video("standup", Role::Host), true), Ok(()));
+        assert_eq!(p.authorize_video(host, &video("standup", Role::Host)), Ok(()));
     }
 
     #[test]
     fn the_allow_list_limits_meetings_and_native_tokens() {
         let p = policy(&[], &[], Some(&["123456789"]));
         let caller = p.authenticate(None).unwrap();
-        assert_eq!(p.authorize(caller, &claims("123 456 789", Role::Participant), false), Ok(()));
+        let only = HostClaim::TokenOnly;
+        assert_eq!(p.authorize(caller, &claims("123 456 789", Role::Participant), only), Ok(()));
         assert_eq!(
-            p.authorize(caller, &claims("987654321", Role::Participant), false),
+            p.authorize(caller, &claims("987654321", Role::Participant), only),
             Err(Refusal::MeetingNotAllowed(MeetingNumber::parse("987654321").unwrap()))
         );
-        assert_eq!(p.authorize(caller, &Claims::default(), false), Err(Refusal::NativeTokenNotAllowed));
+        assert_eq!(p.authorize(caller, &Claims::default(), only), Err(Refusal::NativeTokenNotAllowed));
     }
 }

@@ -232,7 +232,8 @@ pub struct Cli {
     pub zoom_sign_in: String,
 
     /// The service's base URL as browsers see it (e.g. https://meet.example.com/zoom/); required
-    /// with sign-in on. The redirect URI to register with Zoom is <this>auth/zoom/callback.
+    /// with sign-in on (the redirect URI to register with Zoom is <this>auth/zoom/callback).
+    /// Set, pages must come from exactly its scheme, host and port to call the API.
     #[arg(long = "public-url", env = "SIGNER_PUBLIC_URL", hide_env_values = true, value_name = "URL")]
     pub public_url: Option<String>,
 
@@ -267,7 +268,8 @@ pub struct Cli {
     )]
     pub oauth_client_secret_file: Option<PathBuf>,
 
-    /// The key that encrypts session cookies: at least 32 random bytes, base64; the same on every
+    /// The keys of the session cookies: each at least 32 random bytes, base64, comma- or
+    /// newline-separated; the first encrypts, every one decrypts (for rotation); the same on every
     /// replica. Unset: a random key per start (sessions end at restart, and do not span replicas).
     #[arg(long = "session-key", env = "SIGNER_SESSION_KEY", hide_env_values = true, value_name = "BASE64")]
     pub session_key: Option<SecretString>,
@@ -276,25 +278,25 @@ pub struct Cli {
     #[arg(long = "session-key-file", env = "SIGNER_SESSION_KEY_FILE", hide_env_values = true, value_name = "PATH")]
     pub session_key_file: Option<PathBuf>,
 
-    /// Zoom's OAuth base URL (Zoom for Government: https://zoomgov.com).
+    /// Which Zoom: `zoom.us`, or `zoomgov.com` for Zoom for Government. Zoom's OAuth and API URLs
+    /// and the join page's Web SDK hosts follow it.
     #[arg(
-        long = "zoom-oauth-url",
-        env = "SIGNER_ZOOM_OAUTH_URL",
+        long = "zoom-cloud",
+        env = "SIGNER_ZOOM_CLOUD",
         hide_env_values = true,
-        value_name = "URL",
-        default_value = "https://zoom.us"
+        value_name = "zoom.us|zoomgov.com",
+        default_value = "zoom.us"
     )]
-    pub zoom_oauth_url: String,
+    pub zoom_cloud: String,
 
-    /// Zoom's REST API base URL (Zoom for Government: https://api.zoomgov.com/v2).
-    #[arg(
-        long = "zoom-api-url",
-        env = "SIGNER_ZOOM_API_URL",
-        hide_env_values = true,
-        value_name = "URL",
-        default_value = "https://api.zoom.us/v2"
-    )]
-    pub zoom_api_url: String,
+    /// Zoom's OAuth base URL; default: SIGNER_ZOOM_CLOUD's (https://zoom.us, https://zoomgov.com).
+    #[arg(long = "zoom-oauth-url", env = "SIGNER_ZOOM_OAUTH_URL", hide_env_values = true, value_name = "URL")]
+    pub zoom_oauth_url: Option<String>,
+
+    /// Zoom's REST API base URL; default: SIGNER_ZOOM_CLOUD's (https://api.zoom.us/v2,
+    /// https://api.zoomgov.com/v2).
+    #[arg(long = "zoom-api-url", env = "SIGNER_ZOOM_API_URL", hide_env_values = true, value_name = "URL")]
+    pub zoom_api_url: Option<String>,
 
     /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every
     /// signature. For trying the service and the page out.

@@ -3,17 +3,18 @@
 
 mod cli;
 mod limits;
+mod login;
 mod parse;
-mod sign_in;
 mod tools;
 
 pub use cli::{Cli, Command, InspectArgs, SignArgs};
 pub use limits::ServerLimits;
-pub use sign_in::{PublicUrl, SessionKey, SignInSettings};
+pub use login::{LoginSettings, PublicUrl, SessionKeys};
 pub use tools::ToolSettings;
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
 use crate::signature::{Format, Lifetime, MeetingNumber, SessionName, Signer};
+use crate::zoom::ZoomCloud;
 use clap::Parser;
 use parse::*;
 use secrecy::SecretString;
@@ -72,8 +73,10 @@ pub struct Settings {
     pub frame_ancestors: String,
     /// `SIGNER_METRICS_ADDR`: where `/metrics` is served, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// `SIGNER_ZOOM_CLOUD`: which Zoom the page and the login talk to.
+    pub zoom_cloud: ZoomCloud,
     /// `SIGNER_ZOOM_SIGN_IN=on`: what "Sign in with Zoom" needs.
-    pub sign_in: Option<SignInSettings>,
+    pub login: Option<LoginSettings>,
     /// What the settings were read from, to read the `_FILE` ones again on reload.
     source: Cli,
 }
@@ -148,7 +151,8 @@ impl Settings {
         };
         let frame_ancestors = parse_frame_ancestors(&cli.frame_ancestors)?;
         let metrics_listen = cli.metrics_addr.as_deref().map(parse_socket_address).transpose()?;
-        let sign_in = sign_in::sign_in_settings(&cli, &credentials)?;
+        let zoom_cloud = login::zoom_cloud(&cli)?;
+        let login = login::login_settings(&cli, &credentials, None)?;
 
         Ok(Self {
             credentials,
@@ -165,21 +169,25 @@ impl Settings {
             limits,
             frame_ancestors,
             metrics_listen,
-            sign_in,
+            zoom_cloud,
+            login,
             source: cli,
         })
     }
 
-    /// Reads the SDK credentials and token lists again from where they came from (the `_FILE`
-    /// settings are read anew), for a reload on SIGHUP. `None` in demo mode: nothing to reload.
-    pub fn reload_secrets(&self) -> Option<Result<Settings, ConfigError>> {
-        if self.demo {
-            return None;
-        }
-        Some(configured_credentials(&self.source).and_then(|credentials| {
-            let access = access_settings(&self.source)?;
-            Ok(Settings { credentials, access, ..self.clone() })
-        }))
+    /// Every secret read again from where it came from (the `_FILE` settings are read anew), for a
+    /// reload on SIGHUP: the Meeting and Video SDK pairs, the token lists, the OAuth client and the
+    /// session keys. The made-up credentials of `--demo`, and a session key made up at start, stay.
+    pub fn reload_secrets(&self) -> Result<Settings, ConfigError> {
+        let source = &self.source;
+        let (credentials, video_credentials) = if self.demo {
+            (self.credentials.clone(), self.video_credentials.clone())
+        } else {
+            (configured_credentials(source)?, video_pair(source)?)
+        };
+        let access = access_settings(source)?;
+        let login = login::login_settings(source, &credentials, self.login.as_ref())?;
+        Ok(Settings { credentials, video_credentials, access, login, ..self.clone() })
     }
 
     /// The Video SDK signer, when Video SDK credentials are configured.
@@ -296,7 +304,7 @@ fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
         api_tokens: tokens("SIGNER_API_TOKENS", &cli.api_tokens, "SIGNER_API_TOKENS_FILE", &cli.api_tokens_file)?,
         allowed_meetings: cli.allowed_meetings.as_deref().map(parse_meetings).transpose()?,
         allowed_sessions: cli.allowed_sessions.as_deref().map(parse_sessions).transpose()?,
-        allowed_origins: parse_origins(&cli.allowed_origins)?,
+        allowed_origins: parse_origins(&cli.allowed_origins, login::public_url(cli)?.as_ref())?,
         rate_limit: parse_rate_limit(&cli.rate_limit)?,
         trusted_proxies: parse_proxies(&cli.trusted_proxies)?,
     })

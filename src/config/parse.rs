@@ -61,13 +61,18 @@ pub(super) fn read_value_file(variable: &'static str, path: &Path) -> Result<Str
     Ok(value)
 }
 
+/// The items of a comma- (or, from a file, newline-) separated list, trimmed, empty ones skipped.
+pub(super) fn split_list(list: &str) -> Vec<&str> {
+    list.split([',', '\n']).map(str::trim).filter(|item| !item.is_empty()).collect()
+}
+
 /// Bearer tokens shorter than this are guessable; refusing them keeps the defaults safe.
 const MIN_TOKEN_CHARS: usize = 16;
 
 /// A comma- (or, from a file, newline-) separated token list. Errors never show a token.
 pub(super) fn parse_tokens(variable: &'static str, list: &str) -> Result<Vec<SecretString>, ConfigError> {
     let mut tokens = Vec::new();
-    for (index, token) in list.split([',', '\n']).map(str::trim).filter(|t| !t.is_empty()).enumerate() {
+    for (index, token) in split_list(list).into_iter().enumerate() {
         let position = index + 1;
         if token.chars().count() < MIN_TOKEN_CHARS {
             return Err(ConfigError::new(
@@ -118,8 +123,13 @@ pub(super) fn parse_sessions(list: &str) -> Result<HashSet<SessionName>, ConfigE
     parse_set("SIGNER_ALLOWED_SESSIONS", list, "session", SessionName::parse)
 }
 
-pub(super) fn parse_origins(list: &str) -> Result<AllowedOrigins, ConfigError> {
-    AllowedOrigins::parse(list).map_err(|e| ConfigError::new("SIGNER_ALLOWED_ORIGINS", e))
+/// `SIGNER_ALLOWED_ORIGINS`, and the service's own origin from `SIGNER_PUBLIC_URL` when set.
+pub(super) fn parse_origins(list: &str, public_url: Option<&super::PublicUrl>) -> Result<AllowedOrigins, ConfigError> {
+    let origins = AllowedOrigins::parse(list).map_err(|e| ConfigError::new("SIGNER_ALLOWED_ORIGINS", e))?;
+    Ok(match public_url {
+        Some(url) => origins.with_own_origin(&url.origin()),
+        None => origins,
+    })
 }
 
 pub(super) fn parse_rate_limit(raw: &str) -> Result<Option<RateLimit>, ConfigError> {

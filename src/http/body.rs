@@ -15,7 +15,6 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 pub struct Authenticated {
     pub secrets: Arc<Secrets>,
     pub caller: Caller,
-    pub authorization_given: bool,
     pub body: Bytes,
 }
 
@@ -27,7 +26,7 @@ impl Authenticated {
         let caller = secrets.policy.authenticate(authorization)?;
         require_json(headers)?;
         let body = read_body(headers, body).await?;
-        Ok(Self { secrets, caller, authorization_given: authorization.is_some(), body })
+        Ok(Self { secrets, caller, body })
     }
 }
 

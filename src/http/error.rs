@@ -57,13 +57,16 @@ pub enum ApiError {
     #[error("no client address")]
     NoClientAddress,
     #[error("sign-in with Zoom is off")]
-    SignInOff,
+    LoginOff,
     /// A ZAK or OBF token was asked for without a signed-in session.
     #[error("not signed in")]
-    SignInRequired,
+    LoginRequired,
     /// Zoom says the session's access token is no longer valid.
     #[error("the Zoom sign-in has ended")]
-    SignInEnded,
+    LoginEnded,
+    /// Role 1 with the person's ZAK, but Zoom says they do not host the meeting.
+    #[error("not the meeting's host")]
+    NotMeetingHost { signed_in_as: String },
     /// `return` on `/auth/zoom/start` is not a path on this service.
     #[error("bad return path")]
     BadReturnPath,
@@ -89,8 +92,9 @@ impl ApiError {
             Self::NotFound | Self::VideoDisabled => StatusCode::NOT_FOUND,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NoClientAddress => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::SignInOff => StatusCode::NOT_FOUND,
-            Self::SignInRequired | Self::SignInEnded => StatusCode::UNAUTHORIZED,
+            Self::LoginOff => StatusCode::NOT_FOUND,
+            Self::LoginRequired | Self::LoginEnded => StatusCode::UNAUTHORIZED,
+            Self::NotMeetingHost { .. } => StatusCode::FORBIDDEN,
             Self::BadReturnPath => StatusCode::BAD_REQUEST,
             Self::Zoom { error: ZoomError::Timeout { .. }, .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Zoom { .. } => StatusCode::BAD_GATEWAY,
@@ -111,9 +115,10 @@ impl ApiError {
             Self::RequestTimeout => "request_timeout",
             Self::VideoDisabled => "video_disabled",
             Self::NoClientAddress => "no_client_address",
-            Self::SignInOff => "sign_in_off",
-            Self::SignInRequired => "sign_in_required",
-            Self::SignInEnded => "sign_in_ended",
+            Self::LoginOff => "sign_in_off",
+            Self::LoginRequired => "sign_in_required",
+            Self::LoginEnded => "sign_in_ended",
+            Self::NotMeetingHost { .. } => "not_meeting_host",
             Self::BadReturnPath => "bad_return_path",
             Self::Zoom { .. } => "zoom_failed",
         }
@@ -153,17 +158,24 @@ impl ApiError {
                 "the server did not record the client's address; serve the app with zoom_signer::serve, or \
                  axum's into_make_service_with_connect_info::<SocketAddr>()",
             ),
-            Self::SignInOff => request(
+            Self::LoginOff => request(
                 "sign-in with Zoom is not enabled on this server; its operator can enable it with SIGNER_ZOOM_SIGN_IN=on",
             ),
-            Self::SignInRequired => vec![Problem::new(
+            Self::LoginRequired => vec![Problem::new(
                 "userToken",
                 "a ZAK or OBF token needs you signed in with Zoom: sign in at /auth/zoom/start (the page's \
                  \"Sign in with Zoom\" button), then ask again",
             )],
-            Self::SignInEnded => vec![Problem::new(
+            Self::LoginEnded => vec![Problem::new(
                 "userToken",
                 "your Zoom sign-in has ended (Zoom no longer accepts its token); sign in again at /auth/zoom/start",
+            )],
+            Self::NotMeetingHost { signed_in_as } => vec![Problem::new(
+                "role",
+                format!(
+                    "only this meeting's host can start it; you are signed in with Zoom as {signed_in_as}, who does \
+                     not host it. Join as a participant (role 0), or sign in with the host's Zoom account"
+                ),
             )],
             Self::BadReturnPath => vec![Problem::new(
                 "return",

@@ -1,7 +1,8 @@
-//! The signing routes' guards, as one tower layer ([`SigningGuardLayer`]) that the route table puts
-//! on the signing group, so a route added to the group runs them with no other line. Outermost
-//! first: the client's address, origin and CORS (CORS preflights are answered here), the rate
-//! limit, and the audit line every request on the group gets, refused or not.
+//! The guards of a group of routes, as one tower layer ([`GuardLayer`]) that the route table puts
+//! on the group, so a route added to it runs them with no other line. Outermost first: the
+//! client's address; for browser-facing API routes, the origin and CORS (preflights answered
+//! here); the rate limit; and the audit line, for every request of a group whose requests are
+//! audited, refused or not (a handler adds what it learnt with [`with_action`]).
 //!
 //! A plain tower service with a concrete future rather than `middleware::from_fn`, which boxes a
 //! future and clones the state for each request (bench/README.md has what each costs).
@@ -11,14 +12,13 @@ use crate::access::origin::OriginVerdict;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::observability::audit::{Action, AuditFacts, SignatureFacts};
+use axum::extract::Request;
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
-use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,
     HOST, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::convert::Infallible;
 use std::future::Future;
@@ -28,43 +28,61 @@ use std::task::{Context, Poll, ready};
 use std::time::Instant;
 use tower::{Layer, Service};
 
-/// Puts [`SigningGuard`] in front of every route of a group (`Router::route_layer`).
+/// Puts [`Guard`] in front of every route of a group (`Router::route_layer`).
 #[derive(Clone)]
-pub struct SigningGuardLayer {
+pub struct GuardLayer {
     state: AppState,
-    subject: fn() -> Action,
+    rules: Rules,
 }
 
-impl SigningGuardLayer {
-    /// For routes that issue signatures: their audit lines are about signatures.
-    pub fn new(state: &AppState) -> Self {
-        Self { state: state.clone(), subject: || Action::Signature(SignatureFacts::default()) }
+/// What a group's guard checks, besides the client's address and rate limit.
+#[derive(Clone, Copy)]
+struct Rules {
+    /// Pages on a foreign origin are refused, and CORS preflights answered: routes a page calls.
+    origin: bool,
+    /// What the audit line is about when the handler did not say (a guard refused first); `None`:
+    /// a request is audited only when its handler says what it was about.
+    subject: Option<fn() -> Action>,
+}
+
+impl GuardLayer {
+    /// The signing routes: origin and CORS, rate limit; every request audited as a signature's.
+    pub fn signing(state: &AppState) -> Self {
+        let subject = Some((|| Action::Signature(SignatureFacts::default())) as fn() -> Action);
+        Self { state: state.clone(), rules: Rules { origin: true, subject } }
     }
 
-    /// For the sign-out route: a foreign page may not sign a person out either.
-    pub fn sign_out(state: &AppState) -> Self {
-        Self { state: state.clone(), subject: || Action::SignOut { user: None } }
+    /// Signing out of Zoom: a foreign page may not sign a person out either; audited.
+    pub fn logout(state: &AppState) -> Self {
+        let subject = Some((|| Action::Logout { user: None }) as fn() -> Action);
+        Self { state: state.clone(), rules: Rules { origin: true, subject } }
+    }
+
+    /// The login's navigations (to Zoom and back): no origin rule (a browser sends none on a
+    /// navigation), but each counts against the rate limit, since the service calls Zoom with the
+    /// app's credentials for them; audited where the handler says so (the callback).
+    pub fn login(state: &AppState) -> Self {
+        Self { state: state.clone(), rules: Rules { origin: false, subject: None } }
     }
 }
 
-impl<S> Layer<S> for SigningGuardLayer {
-    type Service = SigningGuard<S>;
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SigningGuard { inner, state: self.state.clone(), subject: self.subject }
+        Guard { inner, state: self.state.clone(), rules: self.rules }
     }
 }
 
-/// The guards in front of one signing route ([`SigningGuardLayer`]).
+/// The guards in front of one route ([`GuardLayer`]).
 #[derive(Clone)]
-pub struct SigningGuard<S> {
+pub struct Guard<S> {
     inner: S,
     state: AppState,
-    /// What the audit line is about when the handler did not say (a guard refused first).
-    subject: fn() -> Action,
+    rules: Rules,
 }
 
-impl<S> Service<Request> for SigningGuard<S>
+impl<S> Service<Request> for Guard<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
     S::Future: Unpin,
@@ -78,22 +96,26 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let origin = Origin::judge(&self.state, request.headers());
-        if request.method() == Method::OPTIONS {
+        let subject = self.rules.subject;
+        // Only for a group with the origin rule: no CORS headers elsewhere, nothing refused.
+        let origin = self.rules.origin.then(|| Origin::judge(&self.state, request.headers()));
+        if request.method() == Method::OPTIONS
+            && let Some(verdict) = origin.as_ref().map(|o| o.verdict)
+        {
             // A preflight is answered here; the route's own OPTIONS handler (its `Allow`) answers
             // the service's own pages and non-browsers. Neither counts against the rate limit.
-            let step = match origin.verdict {
+            let step = match verdict {
                 OriginVerdict::Forbidden => Step::Answered(Some(ApiError::OriginForbidden.into_response())),
                 OriginVerdict::SameOrigin => Step::Running(self.inner.call(request)),
                 OriginVerdict::Listed | OriginVerdict::Any => Step::Answered(Some(preflight())),
             };
-            return Guarded { step, origin, client: None, subject: self.subject };
+            return Guarded { step, origin, client: None, subject };
         }
         let Some(client) = client(&self.state, &request) else {
             let step = Step::Answered(Some(ApiError::NoClientAddress.into_response()));
-            return Guarded { step, origin, client: None, subject: self.subject };
+            return Guarded { step, origin, client: None, subject };
         };
-        let refusal = if origin.verdict == OriginVerdict::Forbidden {
+        let refusal = if origin.as_ref().is_some_and(|o| o.verdict == OriginVerdict::Forbidden) {
             Some(ApiError::OriginForbidden)
         } else {
             rate_limit(&self.state, client)
@@ -102,18 +124,18 @@ where
             Some(refusal) => Step::Answered(Some(refusal.into_response())),
             None => Step::Running(self.inner.call(request)),
         };
-        Guarded { step, origin, client: Some(client), subject: self.subject }
+        Guarded { step, origin, client: Some(client), subject }
     }
 }
 
-/// [`SigningGuard`]'s future: the route's answer (or the guards' refusal), with CORS headers and,
-/// for a signing request, its audit facts.
+/// [`Guard`]'s future: the route's answer (or the guards' refusal), with CORS headers and, for an
+/// audited request, its audit facts.
 pub struct Guarded<F> {
     step: Step<F>,
-    origin: Origin,
-    /// The client, for a signing request (not for a preflight): its response gets an audit line.
+    origin: Option<Origin>,
+    /// The client, for a request (not a preflight): its response may get an audit line.
     client: Option<ClientIp>,
-    subject: fn() -> Action,
+    subject: Option<fn() -> Action>,
 }
 
 enum Step<F> {
@@ -134,10 +156,14 @@ where
             Step::Running(future) => ready!(Pin::new(future).poll(cx))?,
             Step::Answered(response) => response.take().expect("a guarded request is answered once"),
         };
-        this.origin.answer(&mut response);
+        if let Some(origin) = &mut this.origin {
+            origin.answer(&mut response);
+        }
         if let Some(client) = this.client {
-            let action = response.extensions_mut().remove::<Action>().unwrap_or_else(this.subject);
-            response.extensions_mut().insert(AuditFacts { client, action });
+            let action = response.extensions_mut().remove::<Action>().or_else(|| this.subject.map(|subject| subject()));
+            if let Some(action) = action {
+                response.extensions_mut().insert(AuditFacts { client, action });
+            }
         }
         Poll::Ready(Ok(response))
     }
@@ -199,7 +225,7 @@ impl Origin {
 /// Who the client is, for the rate limit and the audit line: the peer, or the address a trusted
 /// proxy forwarded. The peer is what [`crate::server`] records for each connection, or axum's
 /// `MockConnectInfo` for an app served some other way (tests in-process).
-pub fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
+fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
     let extensions = request.extensions();
     let peer = match extensions.get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(peer)) => *peer,
@@ -213,12 +239,4 @@ fn rate_limit(state: &AppState, client: ClientIp) -> Option<ApiError> {
     let limiter = state.rate_limiter.as_ref()?;
     let retry_after = limiter.check(client, Instant::now()).err()?;
     Some(ApiError::TooManyRequests { retry_after })
-}
-
-/// Bounds the whole request, body included (`SIGNER_REQUEST_TIMEOUT`).
-pub async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(state.limits.request_timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::RequestTimeout.into_response(),
-    }
 }

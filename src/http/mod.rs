@@ -2,21 +2,21 @@
 //! routes runs, the handlers (signatures, the join page, OpenAPI, `/metrics`), the one error type
 //! and the replies.
 
-pub mod auth;
 pub mod body;
 pub mod decode;
 pub mod error;
 pub mod guard;
+pub mod login;
 pub mod openapi;
 pub mod page;
 pub mod reply;
 pub mod request_log;
-pub mod session;
 pub mod sign;
 pub mod state;
+pub mod timeout;
 pub mod video;
 
-use crate::http::guard::SigningGuardLayer;
+use crate::http::guard::GuardLayer;
 use crate::http::state::AppState;
 use crate::observability::metrics;
 use axum::Json;
@@ -40,27 +40,32 @@ pub fn app(state: AppState) -> Router {
         .route("/", post(sign::create).options(allow("GET, HEAD, OPTIONS, POST")))
         .route("/signature", post(sign::create).options(allow("OPTIONS, POST")))
         .route("/video-signature", post(video::create).options(allow("OPTIONS, POST")))
-        .route_layer(SigningGuardLayer::new(&state));
-    // Signing out: the same origin rules (a foreign page cannot sign a person out), rate limit, audit line.
-    let session = Router::new()
-        .route("/auth/zoom/sign-out", post(auth::sign_out).options(allow("OPTIONS, POST")))
-        .route_layer(SigningGuardLayer::sign_out(&state));
-    // Public: no guard beyond the layers below. (Sign-in's GETs are navigations from Zoom and the
-    // page; they read and write only the encrypted cookies, and answer 404 with sign-in off.)
+        .route_layer(GuardLayer::signing(&state));
+    // The login's navigations to Zoom and back: rate limit (the service calls Zoom for them), and
+    // the callback's audit line. With the login off they answer 404.
+    let login = Router::new()
+        .route("/auth/zoom/start", get(login::start))
+        .route("/auth/zoom/callback", get(login::callback))
+        .route_layer(GuardLayer::login(&state));
+    // Signing out of Zoom: the origin rules (a foreign page cannot sign a person out), rate
+    // limit, audit line.
+    let logout = Router::new()
+        .route("/auth/zoom/sign-out", post(login::logout).options(allow("OPTIONS, POST")))
+        .route_layer(GuardLayer::logout(&state));
+    // Public: no guard beyond the layers below; none calls Zoom.
     let public = Router::new()
         .route("/", get(page::index))
         .route("/healthz", get(health))
         .route("/openapi.json", get(openapi::document))
         .route("/assets/join.js", get(page::script))
         .route("/assets/join.css", get(page::stylesheet))
-        .route("/auth/zoom/start", get(auth::start))
-        .route("/auth/zoom/callback", get(auth::callback))
-        .route("/auth/zoom/session", get(auth::session));
+        .route("/auth/zoom/session", get(login::session));
     // Public first: `Allow` lists a path's methods in the order they were merged (GET before POST).
     Router::new()
         .merge(public)
         .merge(signing)
-        .merge(session)
+        .merge(login)
+        .merge(logout)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Every route, outermost first; one stack, so axum wraps each route once, not once a layer.
@@ -71,7 +76,7 @@ pub fn app(state: AppState) -> Router {
                 // Signatures are credentials: no cache may keep one. Page routes set their own policy.
                 .layer(SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static("no-store")))
                 .layer(from_fn_with_state(state.clone(), request_log::log_request))
-                .layer(from_fn_with_state(state.clone(), guard::request_timeout)),
+                .layer(from_fn_with_state(state.clone(), timeout::request_timeout)),
         )
         .with_state(state)
 }

@@ -1,21 +1,20 @@
 //! `POST /signature` (and `POST /`, as Zoom's Node sample serves it).
 
-use crate::http::auth;
+use crate::access::HostClaim;
 use crate::http::body::Authenticated;
-use crate::http::decode::{self, MeetingRequest, UserToken};
+use crate::http::decode::{self, MeetingRequest};
 use crate::http::error::ApiError;
 use crate::http::guard::with_facts;
+use crate::http::login::{self, Login, Session};
 use crate::http::reply::JsonObject;
-use crate::http::session::{SESSION_COOKIE, Session, SignIn};
-use crate::http::state::AppState;
+use crate::http::state::{AppState, Secrets};
 use crate::observability::audit::SignatureFacts;
-use crate::observability::metrics;
 use crate::observability::metrics::SignatureKind;
-use crate::signature::Claims;
 use crate::signature::{Format, SignError};
-use crate::zoom::{UserTokenKind, ZoomError};
+use crate::zoom::UserTokenKind;
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Response};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -56,14 +55,14 @@ impl IntoResponse for SignatureReply<'_> {
 /// Runs behind the signing guards ([`crate::http::guard`]), which the route table puts on it.
 pub async fn create(State(state): State<AppState>, request: Request) -> Response {
     let mut facts = SignatureFacts::default();
-    // With sign-in on, the cookies, to clear the session if Zoom says it has ended.
-    let cookies = state.sign_in.as_ref().map(|_| request.headers().clone());
     let outcome = issue(&state, request, &mut facts).await;
-    if let (Err(ApiError::SignInEnded), Some(sign_in), Some(cookies)) = (&outcome, &state.sign_in, cookies) {
-        let jar = sign_in.jar(&cookies).remove(sign_in.removal(SESSION_COOKIE));
-        return with_facts(Ok::<_, ApiError>((jar, ApiError::SignInEnded)), facts);
+    let login_ended = matches!(outcome, Err(ApiError::LoginEnded));
+    let mut response = with_facts(outcome, facts);
+    if login_ended && let Some(login) = &state.secrets().login {
+        // Zoom no longer accepts the session's token: the cookie goes too.
+        response.headers_mut().append(SET_COOKIE, login.clear_session());
     }
-    with_facts(outcome, facts)
+    response
 }
 
 async fn issue(state: &AppState, request: Request, facts: &mut SignatureFacts) -> Result<Response, ApiError> {
@@ -73,22 +72,22 @@ async fn issue(state: &AppState, request: Request, facts: &mut SignatureFacts) -
     let MeetingRequest { claims, user_token } =
         decode::meeting(&request.body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record(&claims);
-    let mut caller = request.caller;
-    let signed_in = match user_token {
+    let logged_in = match user_token {
         None => None,
         Some(kind) => {
-            let signed_in = signed_in(state, &parts.headers)?;
-            facts.user_token = Some((metric_kind(kind), Some(signed_in.1.user_id.clone())));
-            if kind == UserToken::Zak {
-                caller = caller.starting_with_own_zak();
-            }
-            Some((kind, signed_in))
+            let (login, session) = logged_in(state, &secrets, &parts.headers)?;
+            facts.user_token = Some((kind, Some(session.user_id.clone())));
+            Some((kind, login, session))
         }
     };
-    secrets.policy.authorize(caller, &claims, request.authorization_given)?;
-    let user_token = match signed_in {
+    let host_claim = if user_token == Some(UserTokenKind::Zak) { HostClaim::OwnZak } else { HostClaim::TokenOnly };
+    secrets.policy.authorize(request.caller, &claims, host_claim)?;
+    let user_token = match logged_in {
         None => None,
-        Some((kind, (sign_in, session))) => Some(fetch_user_token(state, sign_in, &session, kind, &claims).await?),
+        Some((kind, login, session)) => {
+            let key = if kind == UserTokenKind::Zak { "zak" } else { "obfToken" };
+            Some((key, login::user_token(&state.metrics, login, &session, kind, &claims).await?))
+        }
     };
     let signature = secrets.signer.sign(&claims, state.clock.now())?;
     facts.kind =
@@ -106,46 +105,21 @@ async fn issue(state: &AppState, request: Request, facts: &mut SignatureFacts) -
     Ok(reply.into_response())
 }
 
-/// The signed-in session a `userToken` needs.
-fn signed_in<'a>(state: &'a AppState, headers: &HeaderMap) -> Result<(&'a SignIn, Session), ApiError> {
-    let Some(sign_in) = &state.sign_in else {
+/// The login and signed-in session a `userToken` needs.
+fn logged_in<'a>(
+    state: &AppState,
+    secrets: &'a Secrets,
+    headers: &HeaderMap,
+) -> Result<(&'a Login, Session), ApiError> {
+    let Some(login) = &secrets.login else {
         return Err(ApiError::invalid(
             "userToken",
             "this server does not offer sign-in with Zoom (SIGNER_ZOOM_SIGN_IN is off), so it has no ZAK or OBF \
              token to give; leave userToken out",
         ));
     };
-    let session = sign_in.session(&sign_in.jar(headers), auth::now(state)).ok_or(ApiError::SignInRequired)?;
-    Ok((sign_in, session))
-}
-
-/// The person's ZAK, or an OBF token for the meeting, fresh from Zoom.
-async fn fetch_user_token(
-    state: &AppState,
-    sign_in: &SignIn,
-    session: &Session,
-    kind: UserToken,
-    claims: &Claims,
-) -> Result<(&'static str, SecretString), ApiError> {
-    let (key, during, zoom_kind) = match (kind, &claims.meeting) {
-        (UserToken::Obf, Some(target)) => {
-            ("obfToken", "fetching the OBF token", UserTokenKind::OnBehalf { meeting: target.number.clone() })
-        }
-        // The decoder refuses "obf" without a meeting.
-        (UserToken::Obf, None) | (UserToken::Zak, _) => ("zak", "fetching the ZAK", UserTokenKind::Zak),
-    };
-    match auth::timed(state, "user_token", sign_in.zoom.user_token(&session.access_token, &zoom_kind)).await {
-        Ok(token) => Ok((key, token)),
-        Err(ZoomError::InvalidToken { .. }) => Err(ApiError::SignInEnded),
-        Err(error) => Err(ApiError::Zoom { during, error }),
-    }
-}
-
-fn metric_kind(kind: UserToken) -> metrics::UserTokenKind {
-    match kind {
-        UserToken::Zak => metrics::UserTokenKind::Zak,
-        UserToken::Obf => metrics::UserTokenKind::Obf,
-    }
+    let session = login.session(headers, state.unix_now()).ok_or(ApiError::LoginRequired)?;
+    Ok((login, session))
 }
 
 impl From<SignError> for ApiError {

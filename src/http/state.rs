@@ -4,12 +4,13 @@
 use crate::access::{AccessPolicy, AllowedOrigins, RateLimit, RateLimiter, TokenSet, TrustedProxies};
 use crate::config::ServerLimits;
 use crate::config::Settings;
+use crate::http::login::{Login, SpentAttempts};
 use crate::http::page::JoinPage;
-use crate::http::session::SignIn;
 use crate::observability::metrics::Metrics;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
+use crate::zoom::ZoomSetupError;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::UNIX_EPOCH;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,27 +22,34 @@ pub struct Shared {
     pub options: Options,
     pub rate_limiter: Option<RateLimiter>,
     pub metrics: Metrics,
+    /// Login attempts already answered, kept across reloads (a reload rebuilds the [`Login`]).
+    spent_attempts: Arc<SpentAttempts>,
 }
 
-/// What a reload may replace: the signing credentials and the token lists.
+/// What a reload may replace: every credential and key the service holds.
 pub struct Secrets {
     pub signer: Signer,
     /// The Video SDK signer, when `ZOOM_VIDEO_SDK_KEY` and `_SECRET` are configured.
     pub video: Option<Signer>,
     pub policy: AccessPolicy,
+    /// "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): the Zoom client with the app's OAuth
+    /// credentials, and the session keys.
+    pub login: Option<Login>,
 }
 
 impl From<Signer> for Secrets {
-    /// The signer with the default policy: anyone may join, nobody may host.
+    /// The signer with the default policy: anyone may join, nobody may host; no login.
     fn from(signer: Signer) -> Self {
-        Self { signer, video: None, policy: AccessPolicy::default() }
+        Self { signer, video: None, policy: AccessPolicy::default(), login: None }
     }
 }
 
 impl Secrets {
-    pub fn from_settings(settings: &Settings) -> Self {
+    /// The secrets `settings` hold; fails only if the Zoom client cannot be built.
+    pub fn from_settings(settings: &Settings, spent: &Arc<SpentAttempts>) -> Result<Self, ZoomSetupError> {
         let access = &settings.access;
-        Self {
+        let login = settings.login.as_ref().map(|login| Login::new(login, spent.clone())).transpose()?;
+        Ok(Self {
             signer: settings.signer(),
             video: settings.video_signer(),
             policy: AccessPolicy {
@@ -50,7 +58,8 @@ impl Secrets {
                 allowed_meetings: access.allowed_meetings.clone(),
                 allowed_sessions: access.allowed_sessions.clone(),
             },
-        }
+            login,
+        })
     }
 }
 
@@ -64,8 +73,6 @@ pub struct Options {
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: Option<RateLimit>,
     pub limits: ServerLimits,
-    /// `SIGNER_ZOOM_SIGN_IN=on`: "Sign in with Zoom".
-    pub sign_in: Option<SignIn>,
 }
 
 impl Default for Options {
@@ -73,12 +80,11 @@ impl Default for Options {
         Self {
             max_lifetime: Lifetime::TWO_HOURS,
             clock: Box::new(SystemClock),
-            page: JoinPage::new("6.2.0", false),
+            page: JoinPage::default(),
             origins: AllowedOrigins::default(),
             trusted_proxies: TrustedProxies::default(),
-            rate_limit: Some(RateLimit { count: 30, period: Duration::from_secs(60) }),
+            rate_limit: Some(RateLimit { count: 30, period: std::time::Duration::from_secs(60) }),
             limits: ServerLimits::default(),
-            sign_in: None,
         }
     }
 }
@@ -88,25 +94,28 @@ impl AppState {
         let rate_limiter =
             options.rate_limit.map(|limit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS));
         let secrets = RwLock::new(Arc::new(secrets.into()));
-        Self { inner: Arc::new(Shared { secrets, options, rate_limiter, metrics: Metrics::default() }) }
+        let shared =
+            Shared { secrets, options, rate_limiter, metrics: Metrics::default(), spent_attempts: Arc::default() };
+        Self { inner: Arc::new(shared) }
     }
 
     /// The state `settings` describe; fails only if the Zoom client cannot be built.
-    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
-        let sign_in = settings.sign_in.as_ref().map(SignIn::new).transpose().map_err(|e| e.to_string())?;
+    pub fn from_settings(settings: &Settings) -> Result<Self, ZoomSetupError> {
         let options = Options {
             max_lifetime: settings.max_ttl,
             clock: Box::new(SystemClock),
             page: JoinPage::new(&settings.web_sdk_version, settings.demo)
-                .with_frame_ancestors(&settings.frame_ancestors)
-                .with_sign_in(settings.sign_in.is_some()),
+                .with_zoom_cloud(settings.zoom_cloud)
+                .with_login(settings.login.is_some())
+                .with_frame_ancestors(&settings.frame_ancestors),
             origins: settings.access.allowed_origins.clone(),
             trusted_proxies: settings.access.trusted_proxies.clone(),
             rate_limit: settings.access.rate_limit,
             limits: settings.limits,
-            sign_in,
         };
-        Ok(Self::new(Secrets::from_settings(settings), options))
+        let state = Self::new(Secrets::from(settings.signer()), options);
+        state.reload(settings)?;
+        Ok(state)
     }
 
     /// The secrets in force now. Cheap: a read lock and a reference count.
@@ -117,6 +126,17 @@ impl AppState {
     /// Swaps in new secrets; requests already running finish with the old ones.
     pub fn replace_secrets(&self, secrets: Secrets) {
         *self.inner.secrets.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(secrets);
+    }
+
+    /// Swaps in the secrets `settings` hold (a reload on SIGHUP); on an error the old ones stay.
+    pub fn reload(&self, settings: &Settings) -> Result<(), ZoomSetupError> {
+        self.replace_secrets(Secrets::from_settings(settings, &self.inner.spent_attempts)?);
+        Ok(())
+    }
+
+    /// Unix seconds by the state's clock.
+    pub fn unix_now(&self) -> u64 {
+        self.clock.now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
     }
 }
 

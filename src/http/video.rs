@@ -46,7 +46,7 @@ async fn issue(
     let Some(signer) = &request.secrets.video else { return Err(ApiError::VideoDisabled) };
     let claims = decode::video(&request.body, state.max_lifetime).map_err(ApiError::Invalid)?;
     facts.record_video(&claims);
-    request.secrets.policy.authorize_video(request.caller, &claims, request.authorization_given)?;
+    request.secrets.policy.authorize_video(request.caller, &claims)?;
     let signature = signer.video_jwt(&claims, state.clock.now());
     facts.kind = Some(SignatureKind::Video);
     Ok(VideoSignatureReply { expires_at: signature.expires_at, signature: signature.into_string() })

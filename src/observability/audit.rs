@@ -7,8 +7,9 @@
 
 use crate::access::ClientIp;
 use crate::observability::access::Access;
-use crate::observability::metrics::{Metrics, SignatureKind, UserTokenKind};
+use crate::observability::metrics::{Metrics, SignatureKind};
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
+use crate::zoom::UserTokenKind;
 
 /// What a signing handler learnt of its request: put on its response, for the audit line.
 #[derive(Debug, Clone, Default)]
@@ -42,10 +43,10 @@ impl SignatureFacts {
 pub enum Action {
     /// A signature request: what the handler learnt (nothing, when a guard refused it first).
     Signature(SignatureFacts),
-    /// The end of a sign-in with Zoom: the Zoom user, once known.
-    SignIn { user: Option<String> },
-    /// A sign-out: the Zoom user, if one was signed in.
-    SignOut { user: Option<String> },
+    /// The end of a login with Zoom (its callback): the Zoom user, once known.
+    Login { user: Option<String> },
+    /// Signing out of Zoom: the Zoom user, if one was signed in.
+    Logout { user: Option<String> },
 }
 
 /// An audited request's entry: who asked, and about what.
@@ -68,7 +69,7 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
     let refused = refusal.is_some() || !(200..400).contains(&access.status);
     match &facts.action {
         Action::Signature(signature) => signature_line(metrics, facts.client, signature, refusal, access),
-        Action::SignIn { user } => {
+        Action::Login { user } => {
             let user = user.as_deref().unwrap_or("-");
             let code = refusal.map_or("signed_in", |r| r.code);
             metrics.record_sign_in(code);
@@ -83,7 +84,7 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
                     client = %client, user, outcome = "signed_in", "signed in with Zoom");
             }
         }
-        Action::SignOut { user } => {
+        Action::Logout { user } => {
             let user = user.as_deref().unwrap_or("-");
             let Access { method, route, status, .. } = *access;
             let (latency_us, client) = (access.latency_us(), facts.client);

@@ -3,6 +3,7 @@
 //! OpenMetrics text format on its own listener (`SIGNER_METRICS_ADDR`), so it need not be public.
 
 use crate::signature::Role;
+use crate::zoom::{Endpoint, UserTokenKind};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -89,22 +90,6 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
-/// Which per-person token was fetched from Zoom (the `kind` label).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UserTokenKind {
-    Zak,
-    Obf,
-}
-
-impl UserTokenKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zak => "zak",
-            Self::Obf => "obf",
-        }
-    }
-}
-
 impl EncodeLabelValue for UserTokenKind {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
         encoder.write_str(self.as_str())
@@ -121,15 +106,21 @@ struct UserTokenLabels {
     kind: UserTokenKind,
 }
 
+impl EncodeLabelValue for Endpoint {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ZoomCallLabels {
-    /// What was asked of Zoom: `token`, `user`, `user_token`, `revoke`.
-    call: &'static str,
+    /// Which of Zoom's endpoints was called (`token`, `users_me`, `zak`, `obf`, `meeting`, `revoke`).
+    call: Endpoint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ZoomFailureLabels {
-    call: &'static str,
+    call: Endpoint,
     /// The failure's code (`timeout`, `invalid_token`, `missing_scope`, …).
     kind: &'static str,
 }
@@ -209,7 +200,7 @@ impl Metrics {
     }
 
     /// A call to Zoom: how long it took, and its failure's code if it failed.
-    pub fn record_zoom_call(&self, call: &'static str, took: Duration, failure: Option<&'static str>) {
+    pub fn record_zoom_call(&self, call: Endpoint, took: Duration, failure: Option<&'static str>) {
         self.zoom_latency.get_or_create(&ZoomCallLabels { call }).observe(took.as_secs_f64());
         if let Some(kind) = failure {
             self.zoom_failures.get_or_create(&ZoomFailureLabels { call, kind }).inc();

@@ -18,6 +18,8 @@ pub enum Endpoint {
     Zak,
     /// `GET <api>/users/me/token?type=onbehalf&meeting_id=…`: an OBF token for one meeting.
     OnBehalf,
+    /// `GET <api>/meetings/{meetingId}`: who hosts a meeting.
+    Meeting,
 }
 
 impl Endpoint {
@@ -28,6 +30,17 @@ impl Endpoint {
             Self::Me => "users_me",
             Self::Zak => "zak",
             Self::OnBehalf => "obf",
+            Self::Meeting => "meeting",
+        }
+    }
+
+    /// The scope the endpoint needs, for a refusal that mentions a scope without naming it.
+    pub fn scope(self) -> Option<&'static str> {
+        match self {
+            Self::Me => Some("user:read:user"),
+            Self::Zak | Self::OnBehalf => Some("user:read:token"),
+            Self::Meeting => Some("meeting:read:meeting"),
+            Self::Token | Self::Revoke => None,
         }
     }
 }
@@ -40,6 +53,7 @@ impl fmt::Display for Endpoint {
             Self::Me => "Zoom's user endpoint (GET /users/me)",
             Self::Zak => "Zoom's ZAK endpoint (GET /users/me/token?type=zak)",
             Self::OnBehalf => "Zoom's OBF token endpoint (GET /users/me/token?type=onbehalf)",
+            Self::Meeting => "Zoom's meeting endpoint (GET /meetings/{meetingId})",
         })
     }
 }
@@ -62,6 +76,9 @@ pub enum ZoomError {
         "{endpoint} refused: the access token lacks the scope {scope}; add it to the app in Zoom's App Marketplace, then sign in with Zoom again"
     )]
     MissingScope { endpoint: Endpoint, scope: String },
+    /// Zoom knows no such meeting, or not one the user may see (404, or Zoom's codes 3001 and 300).
+    #[error("{endpoint} does not know the meeting, or it is not visible to this user")]
+    MeetingNotFound { endpoint: Endpoint },
     /// Any other answer that is not a success, with Zoom's message.
     #[error("{endpoint} answered HTTP {status}: {message}")]
     Refused { endpoint: Endpoint, status: u16, message: String },
@@ -82,6 +99,7 @@ impl ZoomError {
             Self::Timeout { .. } => "timeout",
             Self::InvalidToken { .. } => "invalid_token",
             Self::MissingScope { .. } => "missing_scope",
+            Self::MeetingNotFound { .. } => "meeting_not_found",
             Self::Refused { .. } => "refused",
             Self::BadReply { .. } => "bad_reply",
             Self::InvalidGrant { .. } => "invalid_grant",
@@ -94,6 +112,7 @@ impl ZoomError {
             Self::Unreachable { endpoint, .. }
             | Self::Timeout { endpoint, .. }
             | Self::InvalidToken { endpoint }
+            | Self::MeetingNotFound { endpoint }
             | Self::MissingScope { endpoint, .. }
             | Self::Refused { endpoint, .. }
             | Self::BadReply { endpoint, .. } => *endpoint,
@@ -144,12 +163,17 @@ fn seconds(duration: Duration) -> String {
 /// The longest text from Zoom or the transport an error keeps.
 const MAX_MESSAGE: usize = 300;
 
-/// `text` with every non-empty secret in `secrets` replaced by `[redacted]`, cut to
-/// [`MAX_MESSAGE`] bytes, control characters as spaces: safe to log and to show.
+/// `text` with every non-empty secret in `secrets` replaced by `[redacted]`, as it is and
+/// percent-encoded (as it travels in a query or form), cut to [`MAX_MESSAGE`] bytes, control
+/// characters as spaces: safe to log and to show.
 pub(super) fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut clean = text.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         clean = clean.replace(secret, "[redacted]");
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        if encoded != *secret {
+            clean = clean.replace(&encoded, "[redacted]");
+        }
     }
     if clean.len() > MAX_MESSAGE {
         let mut end = MAX_MESSAGE;
@@ -198,6 +222,7 @@ mod tests {
         assert!(!clean.contains("abc123") && !clean.contains("tok-9"));
         assert!(clean.len() <= MAX_MESSAGE + '…'.len_utf8());
         assert_eq!(scrub("line\nbreak", &[]), "line break");
+        assert_eq!(scrub("token=a%2Fb+c", &["a/b c"]), "token=[redacted]", "percent-encoded too");
     }
 
     #[test]

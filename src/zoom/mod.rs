@@ -9,16 +9,18 @@
 //! no redirect followed; nothing retried. Errors ([`ZoomError`]) name the endpoint and what failed,
 //! and never carry a token, code, verifier or secret.
 //!
-//! Imports `signature` only, so `config` may build a [`ZoomSettings`].
+//! Imports `signature` only; `http` builds a [`ZoomSettings`] from the login settings.
 
 mod api;
+mod cloud;
 mod dns;
 mod error;
 mod oauth;
 
-pub use api::{UserTokenKind, ZoomUser};
+pub use api::{MAX_REPLY_BYTES, UserTokenKind, ZoomMeeting, ZoomUser};
+pub use cloud::ZoomCloud;
 pub use error::{Endpoint, ZoomError};
-pub use oauth::{AccessToken, Authorization};
+pub use oauth::{AccessToken, Authorization, MAX_ACCESS_TOKEN_LIFETIME};
 pub use url::Url;
 
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenResponse};
@@ -37,10 +39,9 @@ pub struct ZoomSettings {
     /// The General app's Client ID (the one that also signs SDK JWTs).
     pub client_id: String,
     pub client_secret: SecretString,
-    /// Zoom's OAuth host: `https://zoom.us` ([`ZoomSettings::DEFAULT_OAUTH_URL`]), `https://zoomgov.com`
-    /// for Zoom for Government, or a stand-in's address in tests.
+    /// Zoom's OAuth host ([`ZoomCloud::oauth_url`]), or a stand-in's address in tests.
     pub oauth_url: Url,
-    /// Zoom's REST API base, `https://api.zoom.us/v2` ([`ZoomSettings::DEFAULT_API_URL`]).
+    /// Zoom's REST API base ([`ZoomCloud::api_url`]).
     pub api_url: Url,
     /// This service's OAuth callback, as registered with the app in Zoom's App Marketplace.
     pub redirect_uri: Url,
@@ -49,8 +50,7 @@ pub struct ZoomSettings {
 }
 
 impl ZoomSettings {
-    pub const DEFAULT_OAUTH_URL: &str = "https://zoom.us";
-    pub const DEFAULT_API_URL: &str = "https://api.zoom.us/v2";
+    /// Calls to Zoom that take longer fail (no blind retries).
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 }
 
@@ -102,7 +102,13 @@ struct Inner {
     revoke_url: Url,
     me_url: Url,
     user_token_url: Url,
+    /// `<api>/meetings/`: a meeting's ID is appended.
+    meetings_url: Url,
     timeout: Duration,
+    /// Every form in which the client's credentials travel (the secret as it is and
+    /// percent-encoded, and both HTTP Basic encodings of ID and secret): scrubbed from whatever
+    /// Zoom answers, since a server may echo a request back.
+    credential_forms: Vec<String>,
 }
 
 impl fmt::Debug for ZoomClient {
@@ -154,6 +160,7 @@ impl ZoomClient {
             .set_auth_uri(AuthUrl::from_url(at(&oauth_url, "/oauth/authorize")))
             .set_token_uri(TokenUrl::from_url(at(&oauth_url, "/oauth/token")))
             .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone()));
+        let credential_forms = credential_forms(&settings.client_id, settings.client_secret.expose_secret());
         Ok(Self {
             inner: Arc::new(Inner {
                 oauth,
@@ -163,7 +170,9 @@ impl ZoomClient {
                 revoke_url: at(&oauth_url, "/oauth/revoke"),
                 me_url: at(&api_url, "/users/me"),
                 user_token_url: at(&api_url, "/users/me/token"),
+                meetings_url: at(&api_url, "/meetings/"),
                 timeout: settings.timeout,
+                credential_forms,
             }),
         })
     }
@@ -186,6 +195,27 @@ fn base_url(what: &'static str, url: &Url) -> Result<String, ZoomSetupError> {
         return Err(ZoomSetupError::NotABase { what, url: url.to_string() });
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl Inner {
+    /// A call's own secrets (tokens, code, verifier) and the client's credentials in every form:
+    /// what Zoom's answers are scrubbed of.
+    fn secrets<'a>(&'a self, call: &[&'a str]) -> Vec<&'a str> {
+        call.iter().copied().chain(self.credential_forms.iter().map(String::as_str)).collect()
+    }
+}
+
+/// The forms `id` and `secret` travel in: the secret itself and percent-encoded (as in a form
+/// body), and `Authorization: Basic` as reqwest writes it (`base64(id:secret)`, revocation) and
+/// as oauth2 writes it (each part form-encoded first, RFC 6749 2.3.1: the token endpoint).
+fn credential_forms(id: &str, secret: &str) -> Vec<String> {
+    use base64::Engine;
+    let encode = |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let basic = |id: &str, secret: &str| base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    let mut forms = vec![secret.to_owned(), encode(secret), basic(id, secret), basic(&encode(id), &encode(secret))];
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// An error and its causes, joined: for errors that carry no URL or secret.
@@ -217,14 +247,15 @@ mod tests {
 
     #[test]
     fn zoom_is_reached_over_https_or_plain_http_to_loopback_only() {
-        let defaults = settings(ZoomSettings::DEFAULT_OAUTH_URL, ZoomSettings::DEFAULT_API_URL);
+        let commercial = ZoomCloud::Commercial;
+        let defaults = settings(commercial.oauth_url(), commercial.api_url());
         assert!(ZoomClient::new(defaults).is_ok());
         for loopback in ["http://127.0.0.1:9/", "http://localhost:9", "http://[::1]:9"] {
             assert!(ZoomClient::new(settings(loopback, loopback)).is_ok(), "{loopback}");
         }
-        let plain = ZoomClient::new(settings("http://zoom.us", ZoomSettings::DEFAULT_API_URL)).unwrap_err();
+        let plain = ZoomClient::new(settings("http://zoom.us", commercial.api_url())).unwrap_err();
         assert!(matches!(plain, ZoomSetupError::NotHttps { what: "Zoom's OAuth URL", .. }), "{plain}");
-        let query = ZoomClient::new(settings(ZoomSettings::DEFAULT_OAUTH_URL, "https://api.zoom.us/v2?x=1"));
+        let query = ZoomClient::new(settings(commercial.oauth_url(), "https://api.zoom.us/v2?x=1"));
         assert!(matches!(query, Err(ZoomSetupError::NotABase { what: "Zoom's API URL", .. })));
     }
 
@@ -234,17 +265,30 @@ mod tests {
         assert_eq!(client.inner.revoke_url.as_str(), "https://zoomgov.com/oauth/revoke");
         assert_eq!(client.inner.me_url.as_str(), "https://api.zoomgov.com/v2/users/me");
         assert_eq!(client.inner.user_token_url.as_str(), "https://api.zoomgov.com/v2/users/me/token");
+        assert_eq!(client.inner.meetings_url.as_str(), "https://api.zoomgov.com/v2/meetings/");
         assert!(client.authorize().url.starts_with("https://zoomgov.com/oauth/authorize?"));
     }
 
     #[test]
     fn every_call_can_be_awaited_on_any_worker_thread() {
         fn send<T: Send>(_: &T) {}
-        let client = ZoomClient::new(settings(ZoomSettings::DEFAULT_OAUTH_URL, ZoomSettings::DEFAULT_API_URL)).unwrap();
+        let commercial = ZoomCloud::Commercial;
+        let client = ZoomClient::new(settings(commercial.oauth_url(), commercial.api_url())).unwrap();
         let secret = SecretString::from("not used");
+        let meeting = crate::signature::MeetingNumber::parse("123456789").unwrap();
         send(&client.exchange_code("code", &secret));
         send(&client.me(&secret));
-        send(&client.user_token(&secret, &UserTokenKind::Zak));
+        send(&client.zak(&secret));
+        send(&client.obf_token(&secret, &meeting));
+        send(&client.meeting(&secret, &meeting));
         send(&client.revoke(&secret));
+    }
+
+    #[test]
+    fn the_credentials_are_known_in_every_form_they_travel_in() {
+        let forms = credential_forms("id/1", "s3cr+t=");
+        for form in ["s3cr+t=", "s3cr%2Bt%3D", "aWQvMTpzM2NyK3Q9", "aWQlMkYxOnMzY3IlMkJ0JTNE"] {
+            assert!(forms.iter().any(|f| f == form), "{form} missing from {forms:?}");
+        }
     }
 }

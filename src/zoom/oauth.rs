@@ -3,11 +3,11 @@
 
 use super::api::{read_body, zoom_message};
 use super::error::{Endpoint, ZoomError, scrub};
-use super::{ZoomClient, error_chain};
+use super::{Inner, ZoomClient};
 use oauth2::basic::BasicTokenType;
 use oauth2::{
-    AsyncHttpClient, AuthorizationCode, CsrfToken, HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RequestTokenError, TokenResponse,
+    AsyncHttpClient, AuthorizationCode, CsrfToken, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RequestTokenError, TokenResponse,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -30,11 +30,14 @@ pub struct Authorization {
 #[derive(Debug)]
 pub struct AccessToken {
     pub secret: SecretString,
-    /// From Zoom's `expires_in` (3599 s), or an hour less a second where it is missing.
+    /// From Zoom's `expires_in` (3599 s), at most [`MAX_ACCESS_TOKEN_LIFETIME`]; an hour less a
+    /// second where Zoom leaves it out.
     pub expires_in: Duration,
-    /// The scopes Zoom granted (`scope`), e.g. `user:read:token`.
-    pub scopes: Vec<String>,
 }
+
+/// The longest an access token is believed to last, whatever `expires_in` says: Zoom's last an
+/// hour, so a session (which lasts as long as its access token) never outlives two.
+pub const MAX_ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 3600);
 
 /// Zoom's token error reply, `{"reason": "Invalid authorization code", "error": "invalid_grant"}`;
 /// every field optional, so any JSON object Zoom answers with is read.
@@ -68,23 +71,50 @@ impl fmt::Display for ZoomTokenError {
 
 impl oauth2::ErrorResponse for ZoomTokenError {}
 
-type TokenError = RequestTokenError<HttpClientError<reqwest::Error>, ZoomTokenError>;
+type TokenError = RequestTokenError<Failed, ZoomTokenError>;
 
-/// The shared reqwest client as oauth2's HTTP client, noting the status of the answer.
-struct StatusRecorder<'a> {
-    http: &'a reqwest::Client,
+/// A call to the token endpoint that got no answer to read: already a [`ZoomError`].
+#[derive(Debug)]
+struct Failed(ZoomError);
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// The shared reqwest client as oauth2's HTTP client: it notes the answer's status and reads its
+/// body as every reply from Zoom is read, at most [`super::MAX_REPLY_BYTES`].
+struct TokenTransport<'a> {
+    inner: &'a Inner,
+    secrets: &'a [&'a str],
     status: &'a AtomicU16,
 }
 
-impl<'c> AsyncHttpClient<'c> for StatusRecorder<'_> {
-    type Error = HttpClientError<reqwest::Error>;
+impl<'c> AsyncHttpClient<'c> for TokenTransport<'_> {
+    type Error = Failed;
     type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, Self::Error>> + Send + Sync + 'c>>;
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
-            let response = self.http.call(request).await?;
-            self.status.store(response.status().as_u16(), Ordering::Relaxed);
-            Ok(response)
+            let (endpoint, timeout) = (Endpoint::Token, self.inner.timeout);
+            let request = reqwest::Request::try_from(request)
+                .map_err(|e| Failed(ZoomError::transport(endpoint, &e, timeout, self.secrets)))?;
+            let response = self
+                .inner
+                .http
+                .execute(request)
+                .await
+                .map_err(|e| Failed(ZoomError::transport(endpoint, &e, timeout, self.secrets)))?;
+            let status = response.status();
+            self.status.store(status.as_u16(), Ordering::Relaxed);
+            let mut reply = HttpResponse::new(Vec::new());
+            *reply.status_mut() = status;
+            *reply.headers_mut() = response.headers().clone();
+            *reply.body_mut() = read_body(endpoint, response, timeout, self.secrets).await.map_err(Failed)?;
+            Ok(reply)
         })
     }
 }
@@ -108,62 +138,35 @@ impl ZoomClient {
     /// Exchanges the callback's `code` (with the sign-in's PKCE verifier) for an access token.
     pub async fn exchange_code(&self, code: &str, pkce_verifier: &SecretString) -> Result<AccessToken, ZoomError> {
         let inner = &*self.inner;
-        // oauth2 does not say which status a refused exchange had; the client beside it records it.
+        let secrets = inner.secrets(&[code, pkce_verifier.expose_secret()]);
+        // oauth2 does not say which status a refused exchange had; the transport records it.
         let status = AtomicU16::new(0);
-        let http = StatusRecorder { http: &inner.http, status: &status };
+        let http = TokenTransport { inner, secrets: &secrets, status: &status };
         let reply = inner
             .oauth
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.expose_secret().to_owned()))
             .request_async(&http)
             .await;
-        let secrets = [code, pkce_verifier.expose_secret(), inner.client_secret.expose_secret()];
-        let token = reply.map_err(|e| self.token_error(e, status.load(Ordering::Relaxed), &secrets))?;
+        let token = reply.map_err(|e| token_error(e, status.load(Ordering::Relaxed), &secrets))?;
+        let bad =
+            |problem: String| ZoomError::BadReply { endpoint: Endpoint::Token, problem: scrub(&problem, &secrets) };
         if *token.token_type() != BasicTokenType::Bearer {
-            let problem = format!("the token type is {:?}, not bearer", token.token_type());
-            return Err(ZoomError::BadReply { endpoint: Endpoint::Token, problem: scrub(&problem, &secrets) });
+            return Err(bad(format!("the token type is {:?}, not bearer", token.token_type())));
         }
-        Ok(AccessToken {
-            secret: SecretString::from(token.access_token().secret().as_str()),
-            expires_in: token.expires_in().unwrap_or(AN_HOUR_LESS_A_SECOND),
-            scopes: token.scopes().into_iter().flatten().map(|s| s.to_string()).collect(),
-        })
-    }
-
-    fn token_error(&self, error: TokenError, status: u16, secrets: &[&str]) -> ZoomError {
-        let endpoint = Endpoint::Token;
-        let refused = |message: &str| ZoomError::Refused { endpoint, status, message: scrub(message, secrets) };
-        match error {
-            RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
-                ZoomError::transport(endpoint, &e, self.inner.timeout, secrets)
-            }
-            RequestTokenError::Request(e) => {
-                ZoomError::Unreachable { endpoint, cause: scrub(&error_chain(&e), secrets) }
-            }
-            RequestTokenError::ServerResponse(reply) => match reply.error.as_deref() {
-                Some(error) if status < 500 && !matches!(error, "invalid_client" | "unauthorized_client") => {
-                    ZoomError::InvalidGrant { error: scrub(error, secrets), reason: scrub(reply.reason(), secrets) }
-                }
-                _ => refused(&reply.to_string()),
-            },
-            RequestTokenError::Parse(e, _) if status == 200 => {
-                let problem =
-                    format!("not the token reply Zoom documents ({:?} error at `{}`)", e.inner().classify(), e.path());
-                ZoomError::BadReply { endpoint, problem: scrub(&problem, secrets) }
-            }
-            RequestTokenError::Parse(..) => refused("the reply is not JSON"),
-            RequestTokenError::Other(text) if status == 200 => {
-                ZoomError::BadReply { endpoint, problem: scrub(&text, secrets) }
-            }
-            RequestTokenError::Other(text) => refused(&text),
-        }
+        let expires_in = match token.expires_in() {
+            None => AN_HOUR_LESS_A_SECOND,
+            Some(Duration::ZERO) => return Err(bad("the token expires at once (`expires_in` is 0)".to_owned())),
+            Some(lifetime) => lifetime.min(MAX_ACCESS_TOKEN_LIFETIME),
+        };
+        Ok(AccessToken { secret: SecretString::from(token.access_token().secret().as_str()), expires_in })
     }
 
     /// Ends `access_token` at Zoom (`POST /oauth/revoke?token=…`, the client in HTTP Basic).
     pub async fn revoke(&self, access_token: &SecretString) -> Result<(), ZoomError> {
         let inner = &*self.inner;
         let endpoint = Endpoint::Revoke;
-        let secrets = [access_token.expose_secret(), inner.client_secret.expose_secret()];
+        let secrets = inner.secrets(&[access_token.expose_secret()]);
         let mut url = inner.revoke_url.clone();
         url.query_pairs_mut().append_pair("token", access_token.expose_secret());
         let response = inner
@@ -179,5 +182,30 @@ impl ZoomClient {
             return Ok(());
         }
         Err(ZoomError::Refused { endpoint, status: status.as_u16(), message: zoom_message(&body, &secrets) })
+    }
+}
+
+/// What a failed code exchange means: no answer, a refused code, or a reply not as documented.
+fn token_error(error: TokenError, status: u16, secrets: &[&str]) -> ZoomError {
+    let endpoint = Endpoint::Token;
+    let refused = |message: &str| ZoomError::Refused { endpoint, status, message: scrub(message, secrets) };
+    match error {
+        RequestTokenError::Request(Failed(error)) => error,
+        RequestTokenError::ServerResponse(reply) => match reply.error.as_deref() {
+            Some(error) if status < 500 && !matches!(error, "invalid_client" | "unauthorized_client") => {
+                ZoomError::InvalidGrant { error: scrub(error, secrets), reason: scrub(reply.reason(), secrets) }
+            }
+            _ => refused(&reply.to_string()),
+        },
+        RequestTokenError::Parse(e, _) if status == 200 => {
+            let problem =
+                format!("not the token reply Zoom documents ({:?} error at `{}`)", e.inner().classify(), e.path());
+            ZoomError::BadReply { endpoint, problem: scrub(&problem, secrets) }
+        }
+        RequestTokenError::Parse(..) => refused("the reply is not JSON"),
+        RequestTokenError::Other(text) if status == 200 => {
+            ZoomError::BadReply { endpoint, problem: scrub(&text, secrets) }
+        }
+        RequestTokenError::Other(text) => refused(&text),
     }
 }

@@ -1,7 +1,8 @@
 //! The HTTP API through `app()` in-process: every status, header and reply shape it promises.
 
 use crate::helpers::{
-    KEY, NOW, Reply, SECRET, options, post_json, request, send_to, state, state_from, state_with, verify_jwt,
+    KEY, NOW, Reply, SECRET, post_json, request, send_to, state_for_format, state_with_options, test_options,
+    test_state, verify_jwt,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
@@ -12,7 +13,7 @@ use zoom_signer::signature::{Format, Lifetime};
 use zoom_signer::{AppState, Options};
 
 async fn send(request: Request<Body>) -> Reply {
-    send_to(state(), request).await
+    send_to(test_state(), request).await
 }
 
 async fn sign(body: Value) -> Reply {
@@ -81,7 +82,7 @@ async fn expiration_is_capped_by_max_ttl() {
         "expirationSeconds must be from 1800 to 7200 seconds (SIGNER_MAX_TTL), got 86400"
     );
 
-    let raised = state_with(Format::Jwt, Lifetime::MAX);
+    let raised = state_for_format(Format::Jwt, Lifetime::MAX);
     let granted = send_to(raised, post_json("/signature", asks_a_day)).await;
     assert_eq!(granted.status, StatusCode::OK);
     assert_eq!(granted.json()["expiresAt"], NOW - 30 + 86400);
@@ -158,7 +159,7 @@ async fn healthz_says_ok() {
 
 #[tokio::test]
 async fn legacy_format_signs_meetings_and_refuses_what_it_cannot_carry() {
-    let legacy = || state_with(Format::Legacy, Lifetime::TWO_HOURS);
+    let legacy = || state_for_format(Format::Legacy, Lifetime::TWO_HOURS);
     let body = json!({"meetingNumber": "123456789", "role": 0}).to_string();
     let reply = send_to(legacy(), post_json("/signature", body)).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -199,9 +200,9 @@ async fn the_page_is_served_without_any_credential() {
 #[tokio::test]
 async fn the_page_says_whether_sign_in_with_zoom_is_on() {
     let html = |state| async move { String::from_utf8(send_to(state, request(Method::GET, "/")).await.body).unwrap() };
-    assert!(html(state()).await.contains(r#"data-sign-in="false""#));
-    let page = zoom_signer::http::page::JoinPage::new("6.2.0", false).with_sign_in(true);
-    assert!(html(state_from(Options { page, ..options() })).await.contains(r#"data-sign-in="true""#));
+    assert!(html(test_state()).await.contains(r#"data-sign-in="false""#));
+    let page = zoom_signer::http::page::JoinPage::new("6.2.0", false).with_login(true);
+    assert!(html(state_with_options(Options { page, ..test_options() })).await.contains(r#"data-sign-in="true""#));
     // Start-up turns it on with SIGNER_ZOOM_SIGN_IN=on, and leaves the rest of the page as it was.
     let settings = |extra: &[&str]| {
         let base = ["zoom-signer", "--sdk-key", KEY, "--sdk-secret", SECRET, "--web-sdk-version", "5.1.4"];
@@ -217,7 +218,7 @@ async fn the_page_says_whether_sign_in_with_zoom_is_on() {
 #[tokio::test]
 async fn the_page_shows_the_demo_banner_only_in_demo_mode() {
     let page = zoom_signer::http::page::JoinPage::new("5.1.4", true);
-    let demo = state_from(Options { page, ..options() });
+    let demo = state_with_options(Options { page, ..test_options() });
     let html = String::from_utf8(send_to(demo, request(Method::GET, "/")).await.body).unwrap();
     assert!(html.contains(r#"data-demo="true""#));
     assert!(html.contains(r#"data-sdk-version="5.1.4""#));

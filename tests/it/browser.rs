@@ -6,7 +6,7 @@
 
 use crate::helpers::nginx::Nginx;
 use crate::helpers::stand_in_zoom::StandInZoom;
-use crate::helpers::{Served, sign_in_for, skip, stand_in_for, tokens};
+use crate::helpers::{Served, login_at, skip, stand_in_zoom_for, tokens};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -81,7 +81,7 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
         trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
         ..Options::default()
     };
-    let state = AppState::new(Secrets { signer, video: None, policy }, options);
+    let state = AppState::new(Secrets { policy, ..Secrets::from(signer) }, options);
     let served = Served::start(state).await;
     let url = format!("http://{}/", served.addr);
 
@@ -90,8 +90,7 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     let strict_policy = AccessPolicy { api_tokens: tokens(&[API_TOKEN]), ..Default::default() };
     let strict_signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
     let strict_options = Options { page: JoinPage::new(SDK_VERSION, false), ..Options::default() };
-    let strict_state =
-        AppState::new(Secrets { signer: strict_signer, video: None, policy: strict_policy }, strict_options);
+    let strict_state = AppState::new(Secrets { policy: strict_policy, ..Secrets::from(strict_signer) }, strict_options);
     let strict = Served::start(strict_state).await;
     let strict_url = format!("http://{}/", strict.addr);
 
@@ -155,15 +154,15 @@ impl SignedIn {
     async fn start(public_url: impl FnOnce(std::net::SocketAddr) -> String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let public_url = public_url(listener.local_addr().unwrap());
-        let zoom = stand_in_for(&public_url, Some(SIGNED_IN_ZAK.to_owned()));
+        let zoom = stand_in_zoom_for(&public_url, Some(SIGNED_IN_ZAK.to_owned()));
         let options = Options {
-            page: JoinPage::new(SDK_VERSION, false).with_sign_in(true),
+            page: JoinPage::new(SDK_VERSION, false).with_login(true),
             trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
-            sign_in: Some(sign_in_for(&zoom, &public_url)),
             ..Options::default()
         };
         let signer = Signer::new(KEY.into(), SecretString::from("browser-signed-in-secret"), Format::Jwt);
-        let state = AppState::new(Secrets { signer, video: None, policy: AccessPolicy::default() }, options);
+        let login = Some(login_at(&zoom, &public_url));
+        let state = AppState::new(Secrets { login, ..Secrets::from(signer) }, options);
         Self { served: Served::start_on(listener, state), zoom, public_url }
     }
 

@@ -275,7 +275,7 @@ async fn the_static_binary_signs_in_with_a_zoom_named_localhost_in_a_root_withou
     assert_eq!(headers["location"], "/");
     cookies.take(&headers);
     assert!(cookies.0.contains_key("zoom_signer_session"), "{:?}", cookies.0.keys());
-    assert!(!cookies.0.contains_key("zoom_signer_sign_in"), "the sign-in attempt is spent");
+    assert!(!cookies.0.contains_key("zoom_signer_login"), "the login attempt is spent");
 
     let session = browser.get(format!("{base}/auth/zoom/session")).header("cookie", cookies.header()).send();
     let session: serde_json::Value = serde_json::from_str(&session.await.unwrap().text().await.unwrap()).unwrap();

@@ -112,11 +112,7 @@ fn sighup_swaps_the_secret_file_without_dropping_requests_and_refuses_bad_values
     };
     std::fs::write(&secret_file, "second-secret\n").unwrap();
     running.signal(Signal::HUP);
-    assert!(
-        running.wait_for_log("reloaded the SDK credentials", Duration::from_secs(5)).is_some(),
-        "{}",
-        running.log()
-    );
+    assert!(running.wait_for_log("reloaded the secrets", Duration::from_secs(5)).is_some(), "{}", running.log());
     std::thread::sleep(Duration::from_millis(200));
     stop_load.store(true, Ordering::Relaxed);
     loader.join().unwrap();

@@ -4,11 +4,11 @@
 //! documented schema, documented headers present and matching), and then both ways: every status
 //! the app answered is documented, and every documented status was reached.
 
-use crate::helpers::stand_in_zoom::{Fault, StandInZoom};
+use crate::helpers::stand_in_zoom::{FOREIGN_MEETING, Fault, StandInZoom};
 use crate::helpers::{
-    API_TOKEN, HOST_TOKEN, Reply, Returning, Stalled, bearer, from_origin, get, options, post_json, preflight, request,
-    send_to, sign_in, signing_in, signing_in_with, stand_in, start_sign_in, state_from, state_with, tokens,
-    with_header, with_video,
+    API_TOKEN, HOST_TOKEN, Reply, Returning, Stalled, bearer, from_origin, get, log_in, post_json, preflight, request,
+    send_to, stand_in_zoom, start_login, state_for_format, state_with_login, state_with_login_options,
+    state_with_options, state_with_video, test_options, tokens, with_header,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, header};
@@ -222,7 +222,7 @@ fn collect_media_examples<'a>(at: &str, holder: &'a Value, found: &mut Vec<(Stri
 
 /// Meeting and video signing, no tokens, no rate limit: what `--demo` runs.
 fn open(options: Options) -> AppState {
-    with_video(AccessPolicy::default(), options)
+    state_with_video(AccessPolicy::default(), options)
 }
 
 fn gated() -> AppState {
@@ -231,15 +231,15 @@ fn gated() -> AppState {
         api_tokens: tokens(&[API_TOKEN]),
         ..AccessPolicy::default()
     };
-    with_video(policy, options())
+    state_with_video(policy, test_options())
 }
 
 fn no_video() -> AppState {
-    state_from(options())
+    state_with_options(test_options())
 }
 
 fn legacy() -> AppState {
-    state_with(Format::Legacy, Lifetime::TWO_HOURS)
+    state_for_format(Format::Legacy, Lifetime::TWO_HOURS)
 }
 
 /// Requests meant to reach every documented (operation, status) pair, each with the state it needs;
@@ -249,23 +249,23 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
     sign_in_requests(&mut all, zooms).await;
     let quick_timeout = || Options {
         limits: ServerLimits { request_timeout: Duration::from_millis(200), ..ServerLimits::default() },
-        ..options()
+        ..test_options()
     };
     let limited =
-        || Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() };
-    let listed = || Options { origins: AllowedOrigins::parse(LISTED_ORIGIN).unwrap(), ..options() };
-    let any_origin = || Options { origins: AllowedOrigins::parse("*").unwrap(), ..options() };
+        || Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..test_options() };
+    let listed = || Options { origins: AllowedOrigins::parse(LISTED_ORIGIN).unwrap(), ..test_options() };
+    let any_origin = || Options { origins: AllowedOrigins::parse("*").unwrap(), ..test_options() };
     let stalled = |path: &str| post_json(path, Body::new(Stalled));
     let too_large = format!(r#"{{"meetingNumber": "1", "role": 0, "pad": "{}"}}"#, " ".repeat(5000));
 
     for path in SIGNING_PATHS {
         let meeting = || json!({"meetingNumber": "123 456-789", "role": 0}).to_string();
-        all.push(("a participant signature", open(options()), post_json(path, meeting())));
+        all.push(("a participant signature", open(test_options()), post_json(path, meeting())));
         let every_field =
             json!({"meetingNumber": 123456789, "role": "1", "expirationSeconds": "3600", "videoWebRtcMode": 1});
         let host = bearer(post_json(path, every_field.to_string()), HOST_TOKEN);
         all.push(("a host signature with every field", gated(), host));
-        all.push(("a native-SDK token", open(options()), post_json(path, "{}")));
+        all.push(("a native-SDK token", open(test_options()), post_json(path, "{}")));
         all.push(("a legacy signature", legacy(), post_json(path, meeting())));
         all.push(("a listed origin", open(listed()), from_origin(post_json(path, meeting()), LISTED_ORIGIN)));
         all.push((
@@ -273,26 +273,30 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
             open(any_origin()),
             from_origin(post_json(path, meeting()), "https://any.example"),
         ));
-        all.push(("bad values", open(options()), post_json(path, r#"{"meetingNumber": "12ab", "role": 2, "rol": 1}"#)));
-        all.push(("malformed JSON", open(options()), post_json(path, "{\"role\": }")));
+        all.push((
+            "bad values",
+            open(test_options()),
+            post_json(path, r#"{"meetingNumber": "12ab", "role": 2, "rol": 1}"#),
+        ));
+        all.push(("malformed JSON", open(test_options()), post_json(path, "{\"role\": }")));
         all.push(("no API token", gated(), post_json(path, meeting())));
         let wrong = bearer(post_json(path, meeting()), "not-a-token-at-all-xxxxxx");
         all.push(("a wrong token", gated(), wrong));
         all.push((
             "host role, no host tokens",
-            open(options()),
+            open(test_options()),
             post_json(path, r#"{"meetingNumber": "1", "role": 1}"#),
         ));
         all.push((
             "a foreign origin",
-            open(options()),
+            open(test_options()),
             from_origin(post_json(path, meeting()), "https://evil.example"),
         ));
         all.push(("a body that never arrives", open(quick_timeout()), stalled(path)));
-        all.push(("a body over 4 KiB", open(options()), post_json(path, too_large.clone())));
+        all.push(("a body over 4 KiB", open(test_options()), post_json(path, too_large.clone())));
         let not_json =
             Request::post(path).header(header::CONTENT_TYPE, "text/plain").body(Body::from(meeting())).unwrap();
-        all.push(("not JSON", open(options()), not_json));
+        all.push(("not JSON", open(test_options()), not_json));
         let state = open(limited());
         all.push(("the first request of a client", state.clone(), post_json(path, meeting())));
         all.push(("over the rate limit", state, post_json(path, meeting())));
@@ -300,7 +304,7 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
 
     let path = "/video-signature";
     let session = || json!({"sessionName": "standup", "role": 0}).to_string();
-    all.push(("a video token", open(options()), post_json(path, session())));
+    all.push(("a video token", open(test_options()), post_json(path, session())));
     let every_field = json!({
         "sessionName": "standup", "role": "1", "sessionKey": "k1", "userIdentity": "ada", "geoRegions": "us, DE",
         "cloudRecordingOption": 1, "cloudRecordingElection": "0", "videoWebRtcMode": 1, "audioWebRtcMode": 0,
@@ -309,23 +313,35 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
     let host = bearer(post_json(path, every_field.to_string()), HOST_TOKEN);
     all.push(("a host video token with every field", gated(), host));
     all.push(("a listed origin", open(listed()), from_origin(post_json(path, session()), LISTED_ORIGIN)));
-    all.push(("bad values", open(options()), post_json(path, r#"{"role": 3, "geoRegions": ["XX"], "topic": "x"}"#)));
+    all.push((
+        "bad values",
+        open(test_options()),
+        post_json(path, r#"{"role": 3, "geoRegions": ["XX"], "topic": "x"}"#),
+    ));
     all.push(("no API token", gated(), post_json(path, session())));
-    all.push(("host role, no host tokens", open(options()), post_json(path, r#"{"sessionName": "s", "role": 1}"#)));
-    all.push(("a foreign origin", open(options()), from_origin(post_json(path, session()), "https://evil.example")));
+    all.push((
+        "host role, no host tokens",
+        open(test_options()),
+        post_json(path, r#"{"sessionName": "s", "role": 1}"#),
+    ));
+    all.push((
+        "a foreign origin",
+        open(test_options()),
+        from_origin(post_json(path, session()), "https://evil.example"),
+    ));
     all.push(("video not enabled", no_video(), post_json(path, session())));
     all.push(("a body that never arrives", open(quick_timeout()), stalled(path)));
-    all.push(("a body over 4 KiB", open(options()), post_json(path, too_large)));
-    all.push(("not JSON", open(options()), request(Method::POST, path)));
+    all.push(("a body over 4 KiB", open(test_options()), post_json(path, too_large)));
+    all.push(("not JSON", open(test_options()), request(Method::POST, path)));
     let state = open(limited());
     all.push(("the first request of a client", state.clone(), post_json(path, session())));
     all.push(("over the rate limit", state, post_json(path, session())));
 
     for path in ["/signature", "/", "/video-signature"] {
-        all.push(("OPTIONS without Origin", open(options()), request(Method::OPTIONS, path)));
+        all.push(("OPTIONS without Origin", open(test_options()), request(Method::OPTIONS, path)));
         all.push((
             "OPTIONS from the service's own origin",
-            open(options()),
+            open(test_options()),
             from_origin(request(Method::OPTIONS, path), "https://signer.example.com"),
         ));
         all.push(("a preflight from a listed origin", open(listed()), preflight(path, LISTED_ORIGIN)));
@@ -334,14 +350,14 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
     }
 
     for path in ["/", "/healthz", "/assets/join.js", "/assets/join.css", "/openapi.json"] {
-        all.push(("GET", open(options()), request(Method::GET, path)));
+        all.push(("GET", open(test_options()), request(Method::GET, path)));
         let with_id =
             with_header(request(Method::GET, path), zoom_signer::http::request_log::REQUEST_ID.clone(), "client-id-1");
-        all.push(("GET with the client's x-request-id", open(options()), with_id));
+        all.push(("GET with the client's x-request-id", open(test_options()), with_id));
     }
     let insane_id =
         with_header(request(Method::GET, "/healthz"), zoom_signer::http::request_log::REQUEST_ID.clone(), "a b c");
-    all.push(("an x-request-id that is replaced", open(options()), insane_id));
+    all.push(("an x-request-id that is replaced", open(test_options()), insane_id));
 
     // Requests no operation takes.
     for (method, path) in [
@@ -357,37 +373,45 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
         (Method::DELETE, "/assets/join.css"),
         (Method::POST, "/openapi.json"),
     ] {
-        all.push(("a method the path does not take", open(options()), request(method, path)));
+        all.push(("a method the path does not take", open(test_options()), request(method, path)));
     }
-    all.push(("an unknown path", open(options()), request(Method::GET, "/wp-admin/?q=1")));
-    all.push(("an unknown path, POST", open(options()), post_json("/signatures", "{}")));
+    all.push(("an unknown path", open(test_options()), request(Method::GET, "/wp-admin/?q=1")));
+    all.push(("an unknown path, POST", open(test_options()), post_json("/signatures", "{}")));
     all
 }
 
 /// The sign-in endpoints, and `POST /signature` with a ZAK when Zoom fails, against stand-ins.
 async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>, zooms: &mut Vec<StandInZoom>) {
-    let off = || open(options());
-    let zoom = stand_in();
-    let on = signing_in(&zoom);
-    let signed_in = sign_in(&on, &zoom).await;
+    let off = || open(test_options());
+    let zoom = stand_in_zoom();
+    let on = state_with_login(&zoom);
+    let signed_in = log_in(&on, &zoom).await;
     all.push(("start", on.clone(), get("/auth/zoom/start?return=%2F")));
     all.push(("start, return elsewhere", on.clone(), get("/auth/zoom/start?return=https%3A%2F%2Fevil.example")));
     all.push(("start, sign-in off", off(), get("/auth/zoom/start")));
     // A callback that signs in: a fresh attempt, consented.
-    let Returning { cookies: attempt, callback, .. } = start_sign_in(&on, &zoom, "/auth/zoom/start").await;
+    let Returning { cookies: attempt, callback, .. } = start_login(&on, &zoom, "/auth/zoom/start").await;
     all.push(("callback", on.clone(), attempt.on(get(&callback))));
     all.push(("callback without the cookie", on.clone(), get(&callback)));
     all.push(("callback, sign-in off", off(), get("/auth/zoom/callback?code=c&state=s")));
     all.push(("session", on.clone(), signed_in.on(get("/auth/zoom/session"))));
+    let not_the_host = format!(r#"{{"meetingNumber": "{FOREIGN_MEETING}", "role": 1, "userToken": "zak"}}"#);
+    for path in SIGNING_PATHS {
+        let request = signed_in.on(post_json(path, not_the_host.clone()));
+        all.push(("a host start by someone who does not host the meeting", on.clone(), request));
+    }
     all.push(("session, sign-in off", off(), get("/auth/zoom/session")));
     all.push(("sign out", on.clone(), signed_in.on(request(Method::POST, "/auth/zoom/sign-out"))));
     let foreign = from_origin(request(Method::POST, "/auth/zoom/sign-out"), "https://evil.example");
     all.push(("sign out from a foreign page", on.clone(), foreign));
     all.push(("sign out, sign-in off", off(), request(Method::POST, "/auth/zoom/sign-out")));
-    let limited = Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() };
-    let limited = signing_in_with(&zoom, limited, Duration::from_secs(5));
+    let limited =
+        Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..test_options() };
+    let limited = state_with_login_options(&zoom, limited, Duration::from_secs(5));
     all.push(("sign out, first", limited.clone(), request(Method::POST, "/auth/zoom/sign-out")));
-    all.push(("sign out, over the rate limit", limited, request(Method::POST, "/auth/zoom/sign-out")));
+    all.push(("sign out, over the rate limit", limited.clone(), request(Method::POST, "/auth/zoom/sign-out")));
+    all.push(("start, over the rate limit", limited.clone(), get("/auth/zoom/start")));
+    all.push(("callback, over the rate limit", limited, get("/auth/zoom/callback?code=c&state=s")));
     all.push(("OPTIONS sign-out", on.clone(), request(Method::OPTIONS, "/auth/zoom/sign-out")));
     all.push((
         "a preflight for sign-out from a foreign origin",
@@ -404,9 +428,9 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
     }
     // A ZAK without a session, and after Zoom stopped accepting the session's token: 401s.
     let zak = r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#;
-    let revoked = stand_in();
-    let ended = signing_in(&revoked);
-    let cookies = sign_in(&ended, &revoked).await;
+    let revoked = stand_in_zoom();
+    let ended = state_with_login(&revoked);
+    let cookies = log_in(&ended, &revoked).await;
     revoked.set_fault(Fault::TokenRevoked);
     for path in SIGNING_PATHS {
         all.push(("a ZAK without signing in", on.clone(), post_json(path, zak)));
@@ -414,19 +438,19 @@ async fn sign_in_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>
     }
     zooms.push(revoked);
     // Consent refused, Zoom failing and Zoom slow: each on a stand-in of its own.
-    let refusing = stand_in();
+    let refusing = stand_in_zoom();
     refusing.refuse_consent();
-    let state = signing_in(&refusing);
-    let refused = start_sign_in(&state, &refusing, "/auth/zoom/start").await;
+    let state = state_with_login(&refusing);
+    let refused = start_login(&state, &refusing, "/auth/zoom/start").await;
     all.push(("callback, consent refused", state, refused.cookies.on(get(&refused.callback))));
     for (fault, label, callback_label) in [
         (Fault::Status(500), "a ZAK while Zoom fails", "callback while Zoom fails"),
         (Fault::Slow(Duration::from_secs(2)), "a ZAK while Zoom is slow", "callback while Zoom is slow"),
     ] {
-        let failing = stand_in();
-        let state = signing_in_with(&failing, options(), Duration::from_millis(300));
-        let cookies = sign_in(&state, &failing).await;
-        let returning = start_sign_in(&state, &failing, "/auth/zoom/start").await;
+        let failing = stand_in_zoom();
+        let state = state_with_login_options(&failing, test_options(), Duration::from_millis(300));
+        let cookies = log_in(&state, &failing).await;
+        let returning = start_login(&state, &failing, "/auth/zoom/start").await;
         failing.set_fault(fault);
         for path in SIGNING_PATHS {
             let body = r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#;

@@ -3,7 +3,7 @@
 //! Skips without nginx, unless `CI` is set.
 
 use crate::helpers::nginx::Nginx;
-use crate::helpers::{MEETING_BODY, Served, options, raw_get, raw_post, skip, state_from, status_of};
+use crate::helpers::{MEETING_BODY, Served, raw_get, raw_post, skip, state_with_options, status_of, test_options};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,9 +35,9 @@ async fn works_behind_nginx_with_per_client_rate_limits() {
     let options = Options {
         rate_limit: Some(RateLimit { count: 2, period: Duration::from_secs(3600) }),
         trusted_proxies: TrustedProxies::parse("127.0.0.1/32").unwrap(),
-        ..options()
+        ..test_options()
     };
-    let served = Served::start(state_from(options)).await;
+    let served = Served::start(state_with_options(options)).await;
     let nginx = Nginx::start(served.addr);
     let get = |path: &str| raw_get(path, &nginx.addr.to_string());
 

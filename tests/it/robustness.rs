@@ -1,7 +1,7 @@
 //! Thousands of arbitrary requests through the whole application: whatever a client sends, the
 //! answer is a 2xx or a 4xx, never a 5xx or a panic.
 
-use crate::helpers::{HOST_TOKEN, options, send_to, tokens, with_policy};
+use crate::helpers::{HOST_TOKEN, send_to, state_with_policy, test_options, tokens};
 use axum::body::Body;
 use axum::http::{Method, Request};
 use proptest::prelude::*;
@@ -66,7 +66,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 fn guarded_state() -> AppState {
     let policy = AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
     let origins = AllowedOrigins::parse("https://www.example.com").unwrap();
-    with_policy(policy, Options { origins, ..options() })
+    state_with_policy(policy, Options { origins, ..test_options() })
 }
 
 proptest! {

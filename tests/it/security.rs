@@ -2,8 +2,8 @@
 //! security headers, all through `app()` in-process.
 
 use crate::helpers::{
-    API_TOKEN, HOST_TOKEN, Reply, SECRET, Stalled, bearer, from_origin, options, post_json, preflight, request,
-    send_to, state_from, tokens, verify_jwt, with_peer, with_policy,
+    API_TOKEN, HOST_TOKEN, Reply, SECRET, Stalled, bearer, from_origin, post_json, preflight, request, send_to,
+    state_with_options, state_with_policy, test_options, tokens, verify_jwt, with_peer,
 };
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
@@ -24,14 +24,14 @@ fn sign_request(role: u8, token: Option<&str>) -> Request<Body> {
 
 #[tokio::test]
 async fn host_signatures_are_refused_when_no_host_token_is_configured() {
-    let reply = send_to(with_policy(AccessPolicy::default(), options()), sign_request(1, None)).await;
+    let reply = send_to(state_with_policy(AccessPolicy::default(), test_options()), sign_request(1, None)).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let (property, reason) = &reply.reasons()[0];
     assert_eq!(property, "role");
     assert!(reason.contains("SIGNER_HOST_TOKENS"), "{reason}");
     // Participants are still served.
     assert_eq!(
-        send_to(with_policy(AccessPolicy::default(), options()), sign_request(0, None)).await.status,
+        send_to(state_with_policy(AccessPolicy::default(), test_options()), sign_request(0, None)).await.status,
         StatusCode::OK
     );
 }
@@ -40,11 +40,11 @@ async fn host_signatures_are_refused_when_no_host_token_is_configured() {
 async fn host_signatures_need_a_host_bearer_token() {
     let policy = || AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
     for bearer in [None, Some("not-the-host-token-at-all")] {
-        let reply = send_to(with_policy(policy(), options()), sign_request(1, bearer)).await;
+        let reply = send_to(state_with_policy(policy(), test_options()), sign_request(1, bearer)).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{bearer:?}");
         assert!(reply.header(header::WWW_AUTHENTICATE).starts_with("Bearer"), "{bearer:?}");
     }
-    let granted = send_to(with_policy(policy(), options()), sign_request(1, Some(HOST_TOKEN))).await;
+    let granted = send_to(state_with_policy(policy(), test_options()), sign_request(1, Some(HOST_TOKEN))).await;
     assert_eq!(granted.status, StatusCode::OK);
     let claims = verify_jwt(granted.json()["signature"].as_str().unwrap(), SECRET).unwrap();
     assert_eq!(claims["role"], 1);
@@ -66,14 +66,14 @@ async fn api_tokens_gate_every_request_and_host_tokens_satisfy_them() {
         (1, Some(HOST_TOKEN), StatusCode::OK),
     ];
     for (role, bearer, expected) in cases {
-        let reply = send_to(with_policy(policy(), options()), sign_request(role, bearer)).await;
+        let reply = send_to(state_with_policy(policy(), test_options()), sign_request(role, bearer)).await;
         assert_eq!(reply.status, expected, "role {role} with {bearer:?}");
         if expected == StatusCode::UNAUTHORIZED {
             assert!(reply.header(header::WWW_AUTHENTICATE).starts_with("Bearer"));
         }
     }
     // Without a token the body is not even looked at.
-    let reply = send_to(with_policy(policy(), options()), post_json("/signature", "not json")).await;
+    let reply = send_to(state_with_policy(policy(), test_options()), post_json("/signature", "not json")).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -83,18 +83,18 @@ async fn only_allowed_meetings_are_signed() {
         allowed_meetings: Some(["123456789", "5550001"].iter().map(|m| MeetingNumber::parse(m).unwrap()).collect()),
         ..AccessPolicy::default()
     };
-    let listed = send_to(with_policy(policy(), options()), sign_request(0, None)).await;
+    let listed = send_to(state_with_policy(policy(), test_options()), sign_request(0, None)).await;
     assert_eq!(listed.status, StatusCode::OK);
     let other = json!({"meetingNumber": "987654321", "role": 0}).to_string();
-    let refused = send_to(with_policy(policy(), options()), post_json("/signature", other)).await;
+    let refused = send_to(state_with_policy(policy(), test_options()), post_json("/signature", other)).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.reasons()[0].0, "meetingNumber");
-    let native = send_to(with_policy(policy(), options()), post_json("/signature", "{}")).await;
+    let native = send_to(state_with_policy(policy(), test_options()), post_json("/signature", "{}")).await;
     assert_eq!(native.status, StatusCode::FORBIDDEN);
 }
 
 fn with_origins(list: &str) -> AppState {
-    state_from(Options { origins: AllowedOrigins::parse(list).unwrap(), ..options() })
+    state_with_options(Options { origins: AllowedOrigins::parse(list).unwrap(), ..test_options() })
 }
 
 #[tokio::test]
@@ -151,10 +151,10 @@ fn from_peer(peer: &str, forwarded_for: Option<&str>) -> Request<Body> {
 }
 
 fn limited(count: u32, trusted: &str) -> AppState {
-    state_from(Options {
+    state_with_options(Options {
         rate_limit: Some(RateLimit { count, period: Duration::from_secs(3600) }),
         trusted_proxies: TrustedProxies::parse(trusted).unwrap(),
-        ..options()
+        ..test_options()
     })
 }
 
@@ -202,7 +202,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
 async fn without_a_client_address_nothing_is_signed() {
     // Only an app run without `serve` (and, in tests, without MockConnectInfo) lacks one: a fault
     // of the server, not a client to guess at (the rate limit keys on it).
-    let response = zoom_signer::app(state_from(options())).oneshot(sign_request(0, None)).await.unwrap();
+    let response = zoom_signer::app(state_with_options(test_options())).oneshot(sign_request(0, None)).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }
 
@@ -218,7 +218,7 @@ async fn every_response_carries_the_security_headers() {
     ];
     for request in requests {
         let path = request.uri().to_string();
-        let reply = send_to(state_from(options()), request).await;
+        let reply = send_to(state_with_options(test_options()), request).await;
         assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
         assert_eq!(reply.header(header::REFERRER_POLICY), "no-referrer", "{path}");
     }
@@ -226,7 +226,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestors() {
-    let page = send_to(state_from(options()), request(Method::GET, "/")).await;
+    let page = send_to(state_with_options(test_options()), request(Method::GET, "/")).await;
     let csp = page.header(header::CONTENT_SECURITY_POLICY).to_owned();
     assert!(csp.contains("default-src 'none'"), "{csp}");
     assert!(csp.contains("script-src 'self' https://source.zoom.us"), "{csp}");
@@ -234,7 +234,7 @@ async fn the_page_has_a_content_security_policy_with_configurable_frame_ancestor
 
     let framed =
         zoom_signer::http::page::JoinPage::new("6.2.0", false).with_frame_ancestors("https://intranet.example.com");
-    let page = send_to(state_from(Options { page: framed, ..options() }), request(Method::GET, "/")).await;
+    let page = send_to(state_with_options(Options { page: framed, ..test_options() }), request(Method::GET, "/")).await;
     assert!(page.header(header::CONTENT_SECURITY_POLICY).ends_with("frame-ancestors https://intranet.example.com"));
 }
 
@@ -243,7 +243,7 @@ async fn a_request_whose_body_never_arrives_gets_408() {
     let limits =
         zoom_signer::config::ServerLimits { request_timeout: Duration::from_millis(200), ..Default::default() };
     let request = post_json("/signature", Body::new(Stalled));
-    let reply = send_to(state_from(Options { limits, ..options() }), request).await;
+    let reply = send_to(state_with_options(Options { limits, ..test_options() }), request).await;
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(reply.reasons()[0].0, "$request");
 }
@@ -254,7 +254,7 @@ async fn options_without_an_origin_lists_each_routes_own_methods() {
         [("/", "GET, HEAD, OPTIONS, POST"), ("/signature", "OPTIONS, POST"), ("/video-signature", "OPTIONS, POST")]
     {
         let request = request(Method::OPTIONS, path);
-        let reply = send_to(state_from(options()), request).await;
+        let reply = send_to(state_with_options(test_options()), request).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{path}");
         assert_eq!(reply.header(header::ALLOW), allow, "{path}");
     }

@@ -1,6 +1,8 @@
 //! The service on a real socket: HTTP/1.1 as clients speak it, and graceful shutdown.
 
-use crate::helpers::{MEETING_BODY, Served, json_of, options, raw_get, raw_http, raw_post, state, state_from};
+use crate::helpers::{
+    MEETING_BODY, Served, json_of, raw_get, raw_http, raw_post, state_with_options, test_options, test_state,
+};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zoom_signer::Options;
@@ -8,7 +10,7 @@ use zoom_signer::config::ServerLimits;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_on_a_socket_and_shuts_down_gracefully() {
-    let served = Served::start(state()).await;
+    let served = Served::start(test_state()).await;
     let addr = served.addr;
 
     let health = request(addr, &raw_get("/healthz", "t")).await;
@@ -43,7 +45,7 @@ async fn request(addr: std::net::SocketAddr, raw: &str) -> String {
 
 /// Starts the service on a loopback port with `limits`.
 async fn start(limits: ServerLimits) -> Served {
-    Served::start(state_from(Options { limits, ..options() })).await
+    Served::start(state_with_options(Options { limits, ..test_options() })).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

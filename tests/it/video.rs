@@ -1,8 +1,8 @@
 //! `POST /video-signature`: Video SDK tokens, with the same guards as meeting signatures.
 
 use crate::helpers::{
-    API_TOKEN, HOST_TOKEN, NOW, SECRET, VIDEO_KEY, VIDEO_SECRET, bearer, from_origin, options, post_json, send_to,
-    state_from, tokens, verify_jwt, with_peer, with_video,
+    API_TOKEN, HOST_TOKEN, NOW, SECRET, VIDEO_KEY, VIDEO_SECRET, bearer, from_origin, post_json, send_to,
+    state_with_options, state_with_video, test_options, tokens, verify_jwt, with_peer,
 };
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -18,7 +18,7 @@ fn video_request(body: serde_json::Value) -> Request<Body> {
 
 #[tokio::test]
 async fn without_video_credentials_the_endpoint_says_how_to_enable_it() {
-    let state = state_from(options());
+    let state = state_with_options(test_options());
     let reply = send_to(state, video_request(json!({"sessionName": "standup", "role": 0}))).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let (property, reason) = &reply.reasons()[0];
@@ -29,7 +29,7 @@ async fn without_video_credentials_the_endpoint_says_how_to_enable_it() {
 #[tokio::test]
 async fn issues_a_video_token_signed_with_the_video_secret() {
     let body = json!({"sessionName": "standup", "role": 0, "userIdentity": "ada", "geoRegions": ["US"], "expirationSeconds": 1800});
-    let reply = send_to(with_video(AccessPolicy::default(), options()), video_request(body)).await;
+    let reply = send_to(state_with_video(AccessPolicy::default(), test_options()), video_request(body)).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", String::from_utf8_lossy(&reply.body));
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
     let body = reply.json();
@@ -48,13 +48,13 @@ async fn issues_a_video_token_signed_with_the_video_secret() {
 #[tokio::test]
 async fn the_host_rule_applies_to_sessions() {
     let host_body = || video_request(json!({"sessionName": "standup", "role": 1}));
-    let refused = send_to(with_video(AccessPolicy::default(), options()), host_body()).await;
+    let refused = send_to(state_with_video(AccessPolicy::default(), test_options()), host_body()).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.reasons()[0].1.contains("SIGNER_HOST_TOKENS"));
 
     let policy = || AccessPolicy { host_tokens: tokens(&[HOST_TOKEN]), ..AccessPolicy::default() };
-    assert_eq!(send_to(with_video(policy(), options()), host_body()).await.status, StatusCode::UNAUTHORIZED);
-    let granted = send_to(with_video(policy(), options()), bearer(host_body(), HOST_TOKEN)).await;
+    assert_eq!(send_to(state_with_video(policy(), test_options()), host_body()).await.status, StatusCode::UNAUTHORIZED);
+    let granted = send_to(state_with_video(policy(), test_options()), bearer(host_body(), HOST_TOKEN)).await;
     assert_eq!(granted.status, StatusCode::OK);
     let claims = verify_jwt(granted.json()["signature"].as_str().unwrap(), VIDEO_SECRET).unwrap();
     assert_eq!(claims["role_type"], 1);
@@ -66,7 +66,7 @@ async fn only_allowed_sessions_are_signed_and_api_tokens_gate_them() {
         allowed_sessions: Some([SessionName::parse("standup").unwrap()].into_iter().collect()),
         ..AccessPolicy::default()
     };
-    let state = with_video(policy, options());
+    let state = state_with_video(policy, test_options());
     let other = send_to(state.clone(), video_request(json!({"sessionName": "retro", "role": 0}))).await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     assert_eq!(other.reasons()[0].0, "sessionName");
@@ -77,18 +77,22 @@ async fn only_allowed_sessions_are_signed_and_api_tokens_gate_them() {
 
     let gated = AccessPolicy { api_tokens: tokens(&[API_TOKEN]), ..AccessPolicy::default() };
     let reply =
-        send_to(with_video(gated, options()), video_request(json!({"sessionName": "standup", "role": 0}))).await;
+        send_to(state_with_video(gated, test_options()), video_request(json!({"sessionName": "standup", "role": 0})))
+            .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn origins_and_rate_limits_apply_as_for_meetings() {
     let foreign = from_origin(video_request(json!({"sessionName": "standup", "role": 0})), "https://evil.example");
-    assert_eq!(send_to(with_video(AccessPolicy::default(), options()), foreign).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send_to(state_with_video(AccessPolicy::default(), test_options()), foreign).await.status,
+        StatusCode::FORBIDDEN
+    );
 
-    let limited = with_video(
+    let limited = state_with_video(
         AccessPolicy::default(),
-        Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..options() },
+        Options { rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }), ..test_options() },
     );
     let from_client = || with_peer(video_request(json!({"sessionName": "standup", "role": 0})), "192.0.2.7:1000");
     assert_eq!(send_to(limited.clone(), from_client()).await.status, StatusCode::OK);
@@ -98,7 +102,7 @@ async fn origins_and_rate_limits_apply_as_for_meetings() {
 #[tokio::test]
 async fn bad_requests_get_every_reason_at_once() {
     let body = json!({"sessionName": "", "role": 2, "geoRegions": ["XX"], "cloudRecordingOption": 5});
-    let reply = send_to(with_video(AccessPolicy::default(), options()), video_request(body)).await;
+    let reply = send_to(state_with_video(AccessPolicy::default(), test_options()), video_request(body)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let properties: Vec<String> = reply.reasons().into_iter().map(|(p, _)| p).collect();
     assert_eq!(properties, ["sessionName", "role", "geoRegions", "cloudRecordingOption"]);

@@ -1,7 +1,9 @@
 //! `zoom_signer::zoom`, the Zoom API client, against the stand-in Zoom (helpers/stand_in_zoom.rs):
 //! the OAuth flow with PKCE, who signed in, ZAK and OBF tokens, and each way a call can fail.
 
-use crate::helpers::stand_in_zoom::{Fault, Route, StandInZoom};
+use crate::helpers::stand_in_zoom::{
+    CO_HOSTED_MEETING, FOREIGN_MEETING, Fault, HOSTED_MEETING, Route, StandInConfig, StandInZoom,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
@@ -9,7 +11,9 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use zoom_signer::signature::MeetingNumber;
-use zoom_signer::zoom::{AccessToken, Endpoint, Url, UserTokenKind, ZoomClient, ZoomError, ZoomSettings, ZoomUser};
+use zoom_signer::zoom::{
+    AccessToken, Endpoint, MAX_ACCESS_TOKEN_LIFETIME, Url, ZoomClient, ZoomError, ZoomMeeting, ZoomSettings, ZoomUser,
+};
 
 const TIMEOUT: Duration = ZoomSettings::DEFAULT_TIMEOUT;
 
@@ -58,7 +62,6 @@ async fn the_callback_code_with_its_verifier_buys_an_access_token() {
     let token = client.exchange_code(&callback.code.unwrap(), &authorization.pkce_verifier).await.unwrap();
     assert!(token.secret.expose_secret().starts_with("standin-access-"));
     assert_eq!(token.expires_in, Duration::from_secs(3599));
-    assert_eq!(token.scopes, ["user:read:token", "user:read:user"]);
 }
 
 #[tokio::test]
@@ -128,7 +131,7 @@ async fn the_zak_returned_is_the_one_zoom_issued() {
     let zoom = StandInZoom::start();
     let client = zoom.client(TIMEOUT);
     let token = signed_in(&zoom, &client).await;
-    let zak = client.user_token(&token.secret, &UserTokenKind::Zak).await.unwrap();
+    let zak = client.zak(&token.secret).await.unwrap();
     let issued = zoom.issued();
     assert_eq!(issued.len(), 1);
     assert_eq!((issued[0].kind.as_str(), issued[0].meeting_id.as_deref()), ("zak", None));
@@ -141,7 +144,7 @@ async fn the_obf_token_returned_is_the_one_zoom_issued_for_the_meeting_asked() {
     let client = zoom.client(TIMEOUT);
     let token = signed_in(&zoom, &client).await;
     let meeting = MeetingNumber::parse("123 4567 8901").unwrap();
-    let obf = client.user_token(&token.secret, &UserTokenKind::OnBehalf { meeting }).await.unwrap();
+    let obf = client.obf_token(&token.secret, &meeting).await.unwrap();
     let issued = zoom.issued();
     assert_eq!(issued.len(), 1);
     assert_eq!((issued[0].kind.as_str(), issued[0].meeting_id.as_deref()), ("onbehalf", Some("12345678901")));
@@ -154,7 +157,7 @@ async fn a_401_from_the_api_is_an_invalid_token() {
     let client = zoom.client(TIMEOUT);
     let token = signed_in(&zoom, &client).await;
     zoom.set_fault(Fault::TokenRevoked);
-    let error = client.user_token(&token.secret, &UserTokenKind::Zak).await.unwrap_err();
+    let error = client.zak(&token.secret).await.unwrap_err();
     assert_eq!(error, ZoomError::InvalidToken { endpoint: Endpoint::Zak });
     assert_eq!(error.code(), "invalid_token");
 }
@@ -165,7 +168,7 @@ async fn a_refusal_naming_a_scope_is_a_missing_scope() {
     let client = zoom.client(TIMEOUT);
     let token = signed_in(&zoom, &client).await;
     zoom.set_fault(Fault::MissingScope("user:read:token".into()));
-    let error = client.user_token(&token.secret, &UserTokenKind::Zak).await.unwrap_err();
+    let error = client.zak(&token.secret).await.unwrap_err();
     assert_eq!(error, ZoomError::MissingScope { endpoint: Endpoint::Zak, scope: "user:read:token".into() });
     assert!(error.to_string().contains("user:read:token"), "{error}");
 }
@@ -191,7 +194,7 @@ async fn a_zoom_slower_than_the_timeout_is_a_timeout_when_the_timeout_is_up() {
     let token = signed_in(&zoom, &client).await;
     zoom.set_fault(Fault::Slow(Duration::from_secs(5)));
     let started = Instant::now();
-    let error = client.user_token(&token.secret, &UserTokenKind::Zak).await.unwrap_err();
+    let error = client.zak(&token.secret).await.unwrap_err();
     let took = started.elapsed();
     assert_eq!(error, ZoomError::Timeout { endpoint: Endpoint::Zak, after: timeout });
     assert!(took >= timeout && took < Duration::from_millis(1500), "gave up after {took:?}");
@@ -206,7 +209,7 @@ async fn a_failed_call_is_not_retried() {
     client.me(&token.secret).await.unwrap_err();
     assert_eq!(zoom.calls(Route::Me), 1);
     zoom.set_fault(Fault::Slow(Duration::from_secs(2)));
-    client.user_token(&token.secret, &UserTokenKind::Zak).await.unwrap_err();
+    client.zak(&token.secret).await.unwrap_err();
     assert_eq!(zoom.calls(Route::UserToken), 1);
 }
 
@@ -280,4 +283,95 @@ async fn the_client_finds_zoom_by_host_name() {
     assert!(authorization.url.starts_with("http://localhost:"), "{}", authorization.url);
     let token = signed_in(&zoom, &client).await;
     assert_eq!(client.me(&token.secret).await.unwrap().email, zoom.config().user.email);
+}
+
+#[tokio::test]
+async fn a_meeting_says_who_hosts_it_and_an_unknown_one_is_not_found() {
+    let zoom = StandInZoom::start();
+    let client = zoom.client(TIMEOUT);
+    let token = signed_in(&zoom, &client).await;
+    let meeting = async |number: &str| client.meeting(&token.secret, &MeetingNumber::parse(number).unwrap()).await;
+    let hosted = meeting(HOSTED_MEETING).await.unwrap();
+    assert_eq!(hosted, ZoomMeeting { host_id: zoom.config().user.id.clone(), alternative_hosts: vec![] });
+    let co_hosted = meeting(CO_HOSTED_MEETING).await.unwrap();
+    assert_eq!(co_hosted.alternative_hosts, ["grace@example.com", "ada@example.com"], "split and lower-cased");
+    assert!(co_hosted.is_hosted_by("not-ada", &zoom.config().user.email));
+    assert!(!meeting(FOREIGN_MEETING).await.unwrap().is_hosted_by(&zoom.config().user.id, &zoom.config().user.email));
+    let error = meeting("555000111").await.unwrap_err();
+    assert_eq!(error, ZoomError::MeetingNotFound { endpoint: Endpoint::Meeting });
+    zoom.set_fault(Fault::MissingScope("meeting:read:meeting".into()));
+    let scope = meeting(HOSTED_MEETING).await.unwrap_err();
+    assert_eq!(scope, ZoomError::MissingScope { endpoint: Endpoint::Meeting, scope: "meeting:read:meeting".into() });
+}
+
+/// The access token a stand-in answering `expires_in` gives, or the error.
+async fn token_expiring_in(expires_in: serde_json::Value) -> Result<AccessToken, ZoomError> {
+    let zoom = StandInZoom::start_with(StandInConfig { expires_in, ..StandInConfig::default() });
+    let client = zoom.client(TIMEOUT);
+    let authorization = client.authorize();
+    let callback = zoom.consent(&authorization.url).await;
+    client.exchange_code(&callback.code.unwrap(), &authorization.pkce_verifier).await
+}
+
+#[tokio::test]
+async fn an_access_tokens_lifetime_is_capped_and_zero_is_refused() {
+    for huge in [serde_json::json!(u64::MAX), serde_json::json!(315_360_000)] {
+        let token = token_expiring_in(huge.clone()).await.unwrap();
+        assert_eq!(token.expires_in, MAX_ACCESS_TOKEN_LIFETIME, "expires_in {huge}");
+    }
+    assert_eq!(MAX_ACCESS_TOKEN_LIFETIME, Duration::from_secs(7200));
+    let zero = token_expiring_in(serde_json::json!(0)).await.unwrap_err();
+    assert!(matches!(zero, ZoomError::BadReply { endpoint: Endpoint::Token, .. }), "{zero:?}");
+    assert!(zero.to_string().contains("expires_in"), "{zero}");
+}
+
+#[tokio::test]
+async fn every_reply_is_read_up_to_64_kib_the_token_endpoints_too() {
+    let zoom = StandInZoom::start();
+    let client = zoom.client(TIMEOUT);
+    let token = signed_in(&zoom, &client).await;
+    let authorization = client.authorize();
+    let code = zoom.consent(&authorization.url).await.code.unwrap();
+    zoom.set_fault(Fault::HugeReply(200 * 1024 * 1024));
+    let errors = [
+        client.exchange_code(&code, &authorization.pkce_verifier).await.unwrap_err(),
+        client.me(&token.secret).await.unwrap_err(),
+        client.revoke(&token.secret).await.unwrap_err(),
+    ];
+    for error in errors {
+        assert!(matches!(error, ZoomError::BadReply { .. }), "{error:?}");
+        assert!(error.to_string().contains("longer than 64 KiB"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_zoom_that_echoes_the_request_shows_no_credential_in_any_form() {
+    let zoom = StandInZoom::start();
+    let client = zoom.client(TIMEOUT);
+    let token = signed_in(&zoom, &client).await;
+    let authorization = client.authorize();
+    let code = zoom.consent(&authorization.url).await.code.unwrap();
+    zoom.set_fault(Fault::Echo);
+    let errors = [
+        client.exchange_code(&code, &authorization.pkce_verifier).await.unwrap_err(),
+        client.zak(&token.secret).await.unwrap_err(),
+        client.revoke(&token.secret).await.unwrap_err(),
+    ];
+    let config = zoom.config();
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", config.client_id, config.client_secret));
+    let forms = [
+        config.client_secret.clone(),
+        basic,
+        token.secret.expose_secret().to_owned(),
+        code,
+        authorization.pkce_verifier.expose_secret().to_owned(),
+    ];
+    for error in errors {
+        let shown = error.to_string();
+        assert!(shown.contains("[redacted]"), "the echo was read and scrubbed: {shown}");
+        for form in &forms {
+            assert!(!shown.contains(form.as_str()), "{form} shows in {shown}");
+        }
+    }
 }

@@ -7,6 +7,7 @@
 use crate::http::decode::fields::{collect, describe, integer, parse_flag, parse_lifetime, parse_role, read_fields};
 use crate::http::error::Problem;
 use crate::signature::{Claims, Lifetime, MeetingNumber, MeetingTarget};
+use crate::zoom::UserTokenKind;
 use serde_json::Value;
 
 const FIELDS: [&str; 5] = ["meetingNumber", "role", "expirationSeconds", "videoWebRtcMode", "userToken"];
@@ -17,14 +18,7 @@ const EXAMPLE: &str = r#"{"meetingNumber": "123456789", "role": 0}"#;
 pub struct MeetingRequest {
     pub claims: Claims,
     /// `userToken`: fetch the signed-in person's ZAK, or an OBF token for the meeting.
-    pub user_token: Option<UserToken>,
-}
-
-/// Which of the signed-in person's tokens `userToken` asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserToken {
-    Zak,
-    Obf,
+    pub user_token: Option<UserTokenKind>,
 }
 
 /// Decodes `body`, reporting every problem at once; `max_lifetime` is the longest
@@ -41,7 +35,7 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<MeetingRequest, Vec
         expiration.as_ref().and_then(|v| collect(&mut problems, "expirationSeconds", parse_lifetime(v, max_lifetime)));
     let video_webrtc_mode = video.as_ref().and_then(|v| collect(&mut problems, "videoWebRtcMode", parse_flag(v)));
     let user_token = given_user_token.as_ref().and_then(|v| collect(&mut problems, "userToken", parse_user_token(v)));
-    if user_token == Some(UserToken::Obf) && given_meeting_number.is_none() {
+    if user_token == Some(UserTokenKind::Obf) && given_meeting_number.is_none() {
         problems.push(Problem::new(
             "userToken",
             "userToken \"obf\" needs meetingNumber and role: an OBF token is for one meeting",
@@ -70,10 +64,10 @@ pub fn decode(body: &[u8], max_lifetime: Lifetime) -> Result<MeetingRequest, Vec
     Ok(MeetingRequest { claims: Claims { meeting, lifetime, video_webrtc_mode }, user_token })
 }
 
-fn parse_user_token(value: &Value) -> Result<UserToken, String> {
+fn parse_user_token(value: &Value) -> Result<UserTokenKind, String> {
     match value.as_str() {
-        Some("zak") => Ok(UserToken::Zak),
-        Some("obf") => Ok(UserToken::Obf),
+        Some("zak") => Ok(UserTokenKind::Zak),
+        Some("obf") => Ok(UserTokenKind::Obf),
         _ => Err(format!(
             "must be \"zak\" (the signed-in person's ZAK) or \"obf\" (an OBF token for the meeting), got {}",
             describe(value)
@@ -134,9 +128,9 @@ mod tests {
     #[test]
     fn user_tokens_are_zak_or_obf_and_obf_needs_a_meeting() {
         let zak = decode(br#"{"meetingNumber": "1", "role": 1, "userToken": "zak"}"#, max()).unwrap();
-        assert_eq!(zak.user_token, Some(UserToken::Zak));
+        assert_eq!(zak.user_token, Some(UserTokenKind::Zak));
         assert_eq!(decode(b"{}", max()).unwrap().user_token, None);
-        assert_eq!(decode(br#"{"userToken": "zak"}"#, max()).unwrap().user_token, Some(UserToken::Zak));
+        assert_eq!(decode(br#"{"userToken": "zak"}"#, max()).unwrap().user_token, Some(UserTokenKind::Zak));
         assert_eq!(problems(r#"{"userToken": "obf"}"#)[0].0, "userToken");
         assert!(problems(r#"{"meetingNumber": "1", "role": 0, "userToken": "ZAK"}"#)[0].1.contains(r#"got "ZAK""#));
     }

@@ -5,5 +5,5 @@ pub mod fields;
 mod meeting;
 mod video;
 
-pub use meeting::{MeetingRequest, UserToken, decode as meeting};
+pub use meeting::{MeetingRequest, decode as meeting};
 pub use video::decode as video;

@@ -10,7 +10,6 @@
 // everything here comes from this file (no inline script or style attributes).
 'use strict';
 
-const SDK_ORIGIN = 'https://source.zoom.us';
 const VENDOR_SCRIPTS = ['react', 'react-dom', 'redux', 'redux-thunk', 'lodash'];
 // Fields that can show a problem.
 const FIELDS = ['meetingNumber', 'passcode', 'userName', 'userEmail', 'registrantToken', 'role', 'hostKey'];
@@ -30,6 +29,10 @@ const $ = (id) => document.getElementById(id);
 const form = $('join-form');
 const joinButton = $('join');
 const sdkVersion = document.body.dataset.sdkVersion || '';
+// Zoom's commercial cloud, or Zoom for Government (SIGNER_ZOOM_CLOUD): where the SDK's scripts
+// come from, and the web host it talks to.
+const sdkOrigin = document.body.dataset.sdkOrigin || 'https://source.zoom.us';
+const webEndpoint = document.body.dataset.webEndpoint || 'zoom.us';
 const demo = document.body.dataset.demo === 'true';
 const signInOffered = document.body.dataset.signIn === 'true';
 
@@ -436,11 +439,11 @@ let sdkReady = null;
 function prepareSdk() {
   sdkReady ??= (async () => {
     if (!/^\d+\.\d+\.\d+$/.test(sdkVersion)) throw new Error(`This page has no valid Web SDK version ("${sdkVersion}").`);
-    const lib = `${SDK_ORIGIN}/${sdkVersion}/lib`;
+    const lib = `${sdkOrigin}/${sdkVersion}/lib`;
     for (const name of VENDOR_SCRIPTS) {
       await withTimeout(loadScript(`${lib}/vendor/${name}.min.js`), STEP_TIMEOUT_MS, `loading ${name}`);
     }
-    const bundle = `${SDK_ORIGIN}/zoom-meeting-${sdkVersion}.min.js`;
+    const bundle = `${sdkOrigin}/zoom-meeting-${sdkVersion}.min.js`;
     await withTimeout(loadScript(bundle), STEP_TIMEOUT_MS, 'loading the meeting client');
     const { ZoomMtg } = window;
     if (!ZoomMtg) throw new Error(`${bundle} loaded but did not define ZoomMtg.`);
@@ -462,6 +465,7 @@ function initSdk(ZoomMtg) {
     ZoomMtg.init({
       // Leaving the meeting comes back here; without the fragment, which may hold a passcode.
       leaveUrl: location.href.split('#')[0],
+      webEndpoint,
       patchJsMedia: true,
       success: resolve,
       error: reject,

@@ -1,7 +1,7 @@
 //! The join page: HTML, script and style embedded in the binary, no build step.
 //!
-//! The page holds no credential; it learns the Web SDK version, the demo flag and whether "Sign in
-//! with Zoom" is on from attributes filled in here once, at start-up.
+//! The page holds no credential; it learns the Web SDK version and hosts, the demo flag and whether
+//! "Sign in with Zoom" is on from attributes filled in here once, at start-up.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -10,22 +10,25 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::state::AppState;
+use crate::zoom::ZoomCloud;
 
 const INDEX_HTML: &str = include_str!("index.html");
 const JOIN_JS: &str = include_str!("join.js");
 const JOIN_CSS: &str = include_str!("join.css");
 
-/// What Zoom's Web SDK (client view) needs, and nothing more. Two kinds of entries:
+/// What Zoom's Web SDK (client view) needs, and nothing more; `{sdk}` is the SDK's asset origin
+/// and `{zoom}` the Zoom cloud's domain (`zoom.us`, or `zoomgov.com` for Zoom for Government:
+/// [`ZoomCloud`]). Two kinds of entries:
 ///
 /// Proved by the real-SDK browser test (tests/browser), which runs Zoom's SDK up to its `wc/info`
 /// request and fails on any CSP violation; without any one of these it fails:
-/// - `script-src 'self' https://source.zoom.us` (this page's script; the SDK's bundle and
-///   libraries) and `'unsafe-eval'` (the bundle evaluates strings, e.g. protobuf.js's module probe);
-/// - `style-src 'self' https://source.zoom.us 'unsafe-inline'` (the SDK injects style elements);
+/// - `script-src 'self' {sdk}` (this page's script; the SDK's bundle and libraries) and
+///   `'unsafe-eval'` (the bundle evaluates strings, e.g. protobuf.js's module probe);
+/// - `style-src 'self' {sdk} 'unsafe-inline'` (the SDK injects style elements);
 /// - `connect-src 'self'` (the signature request; with sign-in on also `auth/zoom/session` and
-///   `auth/zoom/sign-out`), `https://zoom.us` (`wc/info`) and
-///   `https://*.zoom.us` (texts and WebAssembly fetched from source.zoom.us);
-/// - `img-src data:`, `media-src https://*.zoom.us` (sounds from source.zoom.us) and
+///   `auth/zoom/sign-out`), `https://{zoom}` and `https://*.{zoom}` (`wc/info` on the SDK's
+///   `webEndpoint`; texts and WebAssembly fetched from the asset host);
+/// - `img-src data:`, `media-src https://*.{zoom}` (sounds from the asset host) and
 ///   `worker-src blob:` (the SDK starts workers from blob: URLs of code it fetched).
 ///
 /// Needed only once Zoom accepts a signature, which the test cannot reach (its stubbed `wc/info`
@@ -34,11 +37,11 @@ const JOIN_CSS: &str = include_str!("join.css");
 /// - `script-src blob:`: audio worklets load with `audioWorklet.addModule(blob:…)`, which
 ///   script-src governs; `'wasm-unsafe-eval'`: audio and video run WebAssembly in blob: workers,
 ///   which inherit this policy;
-/// - `connect-src wss://zoom.us wss://*.zoom.us`: the meeting and media servers Zoom names at join
-///   time (and `https://*.zoom.us` for their HTTPS side);
-/// - `img-src blob: https://zoom.us https://*.zoom.us`, `media-src blob: https://zoom.us`: avatars,
+/// - `connect-src wss://{zoom} wss://*.{zoom}`: the meeting and media servers Zoom names at join
+///   time (and `https://*.{zoom}` for their HTTPS side);
+/// - `img-src blob: https://{zoom} https://*.{zoom}`, `media-src blob: https://{zoom}`: avatars,
 ///   chat files, emoji and waiting-room images from Zoom's servers; audio and images made locally;
-/// - `frame-src https://zoom.us https://*.zoom.us`: the whiteboard and other embedded Zoom views.
+/// - `frame-src https://{zoom} https://*.{zoom}`: the whiteboard and other embedded Zoom views.
 ///
 /// "Sign in with Zoom" adds nothing: signing in is a top-level navigation to `auth/zoom/start`
 /// (which redirects to Zoom's consent page), and CSP does not govern where the page navigates.
@@ -46,57 +49,89 @@ const JOIN_CSS: &str = include_str!("join.css");
 /// Everything else stays at `default-src 'none'`: no fonts (neither the page nor the SDK loads
 /// any), no child-src (worker-src and frame-src cover it), no manifest, and `form-action 'none'`:
 /// the form is only ever sent by script, so without script nothing (a passcode) lands in a URL.
-const CONTENT_SECURITY_POLICY_BASE: &str = "default-src 'none'; \
-     script-src 'self' https://source.zoom.us blob: 'unsafe-eval' 'wasm-unsafe-eval'; \
-     style-src 'self' 'unsafe-inline' https://source.zoom.us; \
-     img-src data: blob: https://zoom.us https://*.zoom.us; \
-     connect-src 'self' https://zoom.us https://*.zoom.us wss://zoom.us wss://*.zoom.us; \
-     media-src blob: https://zoom.us https://*.zoom.us; \
-     worker-src blob:; \
-     frame-src https://zoom.us https://*.zoom.us; \
-     base-uri 'none'; \
-     form-action 'none'";
+fn content_security_policy(cloud: ZoomCloud, frame_ancestors: &str) -> String {
+    let (sdk, zoom) = (cloud.sdk_origin(), cloud.domain());
+    format!(
+        "default-src 'none'; \
+         script-src 'self' {sdk} blob: 'unsafe-eval' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline' {sdk}; \
+         img-src data: blob: https://{zoom} https://*.{zoom}; \
+         connect-src 'self' https://{zoom} https://*.{zoom} wss://{zoom} wss://*.{zoom}; \
+         media-src blob: https://{zoom} https://*.{zoom}; \
+         worker-src blob:; \
+         frame-src https://{zoom} https://*.{zoom}; \
+         base-uri 'none'; \
+         form-action 'none'; \
+         frame-ancestors {frame_ancestors}"
+    )
+}
 
-/// The rendered page and its headers, ready to send.
+/// The rendered page and its headers, ready to send, and what they were rendered from.
 #[derive(Debug, Clone)]
 pub struct JoinPage {
     html: Bytes,
     csp: HeaderValue,
-    /// What the page was rendered from, to render it again with sign-in on.
     sdk_version: String,
     demo: bool,
+    login: bool,
+    cloud: ZoomCloud,
+    frame_ancestors: String,
+}
+
+impl Default for JoinPage {
+    /// Web SDK 6.2.0, no demo banner, no login, Zoom's commercial cloud, framed by itself only.
+    fn default() -> Self {
+        Self::new("6.2.0", false)
+    }
 }
 
 impl JoinPage {
     /// `sdk_version` must already be validated as `MAJOR.MINOR.PATCH` (it lands in an attribute).
-    /// Sign-in is off until [`JoinPage::with_sign_in`] turns it on.
+    /// The login is off and the cloud commercial until the `with_*` methods say otherwise.
     pub fn new(sdk_version: &str, demo: bool) -> Self {
         debug_assert!(sdk_version.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-        let page =
-            Self { html: Bytes::new(), csp: HeaderValue::from_static(""), sdk_version: sdk_version.into(), demo };
-        page.with_sign_in(false).with_frame_ancestors("'self'")
+        let page = Self {
+            html: Bytes::new(),
+            csp: HeaderValue::from_static(""),
+            sdk_version: sdk_version.into(),
+            demo,
+            login: false,
+            cloud: ZoomCloud::default(),
+            frame_ancestors: "'self'".into(),
+        };
+        page.render()
     }
 
     /// Whether the page offers "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): its `data-sign-in`.
-    pub fn with_sign_in(mut self, on: bool) -> Self {
-        let flag = |on: bool| if on { "true" } else { "false" };
-        let html = INDEX_HTML
-            .replace("__SDK_VERSION__", &self.sdk_version)
-            .replace("__DEMO__", flag(self.demo))
-            .replace("__SIGN_IN__", flag(on));
-        self.html = Bytes::from(html);
-        self
+    pub fn with_login(mut self, on: bool) -> Self {
+        self.login = on;
+        self.render()
+    }
+
+    /// Which Zoom the SDK talks to (`SIGNER_ZOOM_CLOUD`): its asset host, `webEndpoint` and the CSP.
+    pub fn with_zoom_cloud(mut self, cloud: ZoomCloud) -> Self {
+        self.cloud = cloud;
+        self.render()
     }
 
     /// Who may frame the page (`SIGNER_FRAME_ANCESTORS`, already validated as a source list).
     pub fn with_frame_ancestors(mut self, sources: &str) -> Self {
-        let policy = format!("{CONTENT_SECURITY_POLICY_BASE}; frame-ancestors {sources}");
-        self.csp = HeaderValue::from_str(&policy).expect("a validated source list is a valid header");
-        self
+        self.frame_ancestors = sources.to_owned();
+        self.render()
     }
 
-    pub fn content_security_policy(&self) -> &HeaderValue {
-        &self.csp
+    fn render(mut self) -> Self {
+        let flag = |on: bool| if on { "true" } else { "false" };
+        let html = INDEX_HTML
+            .replace("__SDK_VERSION__", &self.sdk_version)
+            .replace("__SDK_ORIGIN__", self.cloud.sdk_origin())
+            .replace("__WEB_ENDPOINT__", self.cloud.web_endpoint())
+            .replace("__DEMO__", flag(self.demo))
+            .replace("__SIGN_IN__", flag(self.login));
+        self.html = Bytes::from(html);
+        let policy = content_security_policy(self.cloud, &self.frame_ancestors);
+        self.csp = HeaderValue::from_str(&policy).expect("a validated source list is a valid header");
+        self
     }
 }
 

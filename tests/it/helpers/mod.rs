@@ -4,14 +4,14 @@
 //! nginx ([`nginx`]), and the stand-in Zoom ([`stand_in_zoom`]).
 
 mod app;
+mod login;
 pub mod nginx;
 pub mod process;
-mod sign_in;
 pub mod stand_in_zoom;
 mod wire;
 
 pub use app::*;
-pub use sign_in::*;
+pub use login::*;
 pub use wire::*;
 
 use base64::Engine;
@@ -51,32 +51,35 @@ pub fn tokens(list: &[&str]) -> TokenSet {
     TokenSet::new(&list.iter().map(|t| SecretString::from(*t)).collect::<Vec<_>>())
 }
 
-/// Default options but a fixed clock and no rate limit (tests send many requests from one client).
-pub fn options() -> Options {
+/// Default options but a fixed clock ([`NOW`]) and no rate limit (tests send many requests from
+/// one client).
+pub fn test_options() -> Options {
     Options { clock: Box::new(FixedClock::at_unix_seconds(NOW)), rate_limit: None, ..Options::default() }
 }
 
-/// JWT meeting signatures with `options`; no video, no tokens.
-pub fn state_from(options: Options) -> AppState {
+/// The plainest service: JWT meeting signatures, [`test_options`]; no tokens, video or login.
+pub fn test_state() -> AppState {
+    state_for_format(Format::Jwt, Lifetime::TWO_HOURS)
+}
+
+/// JWT meeting signatures with `options` instead of [`test_options`].
+pub fn state_with_options(options: Options) -> AppState {
     AppState::new(signer(Format::Jwt), options)
 }
 
-pub fn state_with(format: Format, max_lifetime: Lifetime) -> AppState {
-    AppState::new(signer(format), Options { max_lifetime, ..options() })
+/// Meeting signatures in `format` (`SIGNER_FORMAT`), lifetimes up to `max_lifetime` (`SIGNER_MAX_TTL`).
+pub fn state_for_format(format: Format, max_lifetime: Lifetime) -> AppState {
+    AppState::new(signer(format), Options { max_lifetime, ..test_options() })
 }
 
-pub fn state() -> AppState {
-    state_with(Format::Jwt, Lifetime::TWO_HOURS)
+/// JWT meeting signatures under `policy` (tokens, allowed meetings); no video.
+pub fn state_with_policy(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { policy, ..Secrets::from(signer(Format::Jwt)) }, options)
 }
 
-/// JWT meeting signatures under `policy`; no video.
-pub fn with_policy(policy: AccessPolicy, options: Options) -> AppState {
-    AppState::new(Secrets { signer: signer(Format::Jwt), video: None, policy }, options)
-}
-
-/// Meeting and Video SDK signing under `policy`.
-pub fn with_video(policy: AccessPolicy, options: Options) -> AppState {
-    AppState::new(Secrets { signer: signer(Format::Jwt), video: Some(video_signer()), policy }, options)
+/// Meeting and Video SDK signatures under `policy`.
+pub fn state_with_video(policy: AccessPolicy, options: Options) -> AppState {
+    AppState::new(Secrets { video: Some(video_signer()), policy, ..Secrets::from(signer(Format::Jwt)) }, options)
 }
 
 /// Checks a Meeting or Video SDK JWT's header and HMAC against `secret`; returns its claims.

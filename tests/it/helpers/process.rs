@@ -22,9 +22,12 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `command` with `PORT=0` and waits for its "listening on" line.
+    /// Starts `command` (with `PORT=0` unless it names a port) and waits for its "listening on" line.
     pub fn start(command: &mut Command) -> Self {
-        let mut child = command.env("PORT", "0").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        if !command.get_envs().any(|(name, _)| name == "PORT") {
+            command.env("PORT", "0");
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         for stream in [
             Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -49,6 +52,14 @@ impl Running {
         running
     }
 
+    /// The process's peak resident memory so far (`VmHWM`), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("Linux reports VmHWM");
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib * 1024
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
@@ -63,6 +74,22 @@ impl Running {
             if Instant::now() > deadline || self.child.try_wait().unwrap().is_some() {
                 return None;
             }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGHUP, then the reload's own log line: `Ok` when the secrets were reloaded, else the
+    /// refusal line.
+    pub fn reload(&mut self) -> Result<(), String> {
+        let before = self.log().matches("SIGHUP:").count();
+        self.signal(rustix::process::Signal::HUP);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().filter(|l| l.contains("SIGHUP:")).nth(before) {
+                return if line.contains("reloaded the secrets") { Ok(()) } else { Err(line.to_owned()) };
+            }
+            assert!(Instant::now() < deadline, "no reload line after SIGHUP:\n{log}");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -12,16 +12,21 @@
 //! - `GET /v2/users/me`, `GET /v2/users/me/token?type=zak|onbehalf&meeting_id=…`: bearer access
 //!   token, else 401 `{"code": 124, "message": "Invalid access token."}`. Every ZAK and OBF token
 //!   issued is recorded ([`StandInZoom::issued`]).
+//! - `GET /v2/meetings/{meetingId}` (section 10): a meeting of [`StandInConfig::meetings`] as
+//!   `{"id", "host_id", "host_email", "topic", "settings": {"alternative_hosts"}}`; any other:
+//!   404 `{"code": 3001, "message": "Meeting does not exist: …"}`.
 //! - `POST /oauth/revoke?token=…` (HTTP Basic): the access token stops working.
 //!
-//! Faults ([`Fault`]) switch at run time; [`StandInZoom::calls`] counts calls per route. It runs on
-//! its own thread and runtime, so sync tests (the binary as a process) can use it as well as
-//! async ones. It listens on 127.0.0.1 only; [`StandInZoom::oauth_url_by_name`] names it
-//! `localhost` for tests that need name resolution.
+//! Faults ([`Fault`]) switch at run time: failures, slowness, a reply that echoes the request (as
+//! a careless server might), a reply too large to read. [`StandInZoom::calls`] counts calls per
+//! route, [`StandInZoom::most_at_once`] how many were ever under way at once. It runs on its own
+//! thread and runtime, so sync tests (the binary as a process) can use it as well as async ones.
+//! It listens on 127.0.0.1 only; [`StandInZoom::oauth_url_by_name`] names it `localhost` for tests
+//! that need name resolution.
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -47,7 +52,29 @@ pub struct StandInConfig {
     pub user: StandInUser,
     /// The ZAK to hand out every time (a fresh random one each time when `None`).
     pub fixed_zak: Option<String>,
+    /// The meetings `GET /meetings/{id}` knows.
+    pub meetings: Vec<StandInMeeting>,
+    /// The token reply's `expires_in`, as written (Zoom's: 3599).
+    pub expires_in: Value,
+    /// The length of the access tokens issued (Zoom's are a few hundred characters).
+    pub access_token_chars: usize,
 }
+
+/// A meeting of the stand-in's.
+#[derive(Debug, Clone)]
+pub struct StandInMeeting {
+    pub id: String,
+    pub host_id: String,
+    /// As Zoom writes `settings.alternative_hosts`: emails separated by `;`.
+    pub alternative_hosts: String,
+}
+
+/// The meeting the default user hosts.
+pub const HOSTED_MEETING: &str = "123456789";
+/// A meeting someone else hosts, with the default user among its alternative hosts.
+pub const CO_HOSTED_MEETING: &str = "222333444";
+/// A meeting someone else hosts, without the default user.
+pub const FOREIGN_MEETING: &str = "987654321";
 
 #[derive(Debug, Clone)]
 pub struct StandInUser {
@@ -72,6 +99,25 @@ impl Default for StandInConfig {
                 email: "ada@example.com".into(),
             },
             fixed_zak: None,
+            meetings: vec![
+                StandInMeeting {
+                    id: HOSTED_MEETING.into(),
+                    host_id: "KdYKjnimT4KPd8FFgQt9FQ".into(),
+                    alternative_hosts: String::new(),
+                },
+                StandInMeeting {
+                    id: CO_HOSTED_MEETING.into(),
+                    host_id: "someone-else-0000000000".into(),
+                    alternative_hosts: "grace@example.com;ADA@example.com".into(),
+                },
+                StandInMeeting {
+                    id: FOREIGN_MEETING.into(),
+                    host_id: "someone-else-0000000000".into(),
+                    alternative_hosts: "grace@example.com".into(),
+                },
+            ],
+            expires_in: json!(3599),
+            access_token_chars: 48,
         }
     }
 }
@@ -89,6 +135,11 @@ pub enum Fault {
     Status(u16),
     /// Every call but authorize answers only after this long.
     Slow(Duration),
+    /// Every call but authorize answers 500 with a message that echoes the request: its query,
+    /// `Authorization` header and body, credentials and all.
+    Echo,
+    /// Every call but authorize answers 200 with a body of this many bytes, streamed.
+    HugeReply(usize),
 }
 
 /// A route of the stand-in, for [`StandInZoom::calls`].
@@ -99,6 +150,7 @@ pub enum Route {
     Revoke,
     Me,
     UserToken,
+    Meeting,
 }
 
 /// A ZAK or OBF token the stand-in issued.
@@ -126,12 +178,16 @@ struct Grant {
 
 struct Shared {
     config: StandInConfig,
+    /// The client secret the token and revoke endpoints accept now (the app's may be rotated).
+    client_secret: Mutex<String>,
     fault: Mutex<Fault>,
     refuse_consent: Mutex<bool>,
     codes: Mutex<HashMap<String, Grant>>,
     access_tokens: Mutex<HashSet<String>>,
     issued: Mutex<Vec<IssuedToken>>,
     calls: Mutex<HashMap<Route, usize>>,
+    /// Calls under way now, and the most ever at once.
+    in_flight: Mutex<(usize, usize)>,
 }
 
 /// The running stand-in; stops when dropped (or at [`StandInZoom::stop`]).
@@ -149,6 +205,7 @@ impl StandInZoom {
 
     pub fn start_with(config: StandInConfig) -> Self {
         let shared = Arc::new(Shared {
+            client_secret: Mutex::new(config.client_secret.clone()),
             config,
             fault: Mutex::new(Fault::None),
             refuse_consent: Mutex::new(false),
@@ -156,6 +213,7 @@ impl StandInZoom {
             access_tokens: Mutex::default(),
             issued: Mutex::default(),
             calls: Mutex::default(),
+            in_flight: Mutex::default(),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -226,6 +284,17 @@ impl StandInZoom {
         *self.shared.refuse_consent.lock().unwrap() = true;
     }
 
+    /// From now on the token and revoke endpoints accept only `secret` (the app's secret rotated
+    /// in the Marketplace).
+    pub fn rotate_client_secret(&self, secret: &str) {
+        *self.shared.client_secret.lock().unwrap() = secret.to_owned();
+    }
+
+    /// The most calls that were ever under way at once (a slow [`Fault`] makes overlaps last).
+    pub fn most_at_once(&self) -> usize {
+        self.shared.in_flight.lock().unwrap().1
+    }
+
     /// How many calls `route` has had.
     pub fn calls(&self, route: Route) -> usize {
         self.shared.calls.lock().unwrap().get(&route).copied().unwrap_or(0)
@@ -277,6 +346,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/oauth/revoke", post(revoke))
         .route("/v2/users/me", get(me))
         .route("/v2/users/me/token", get(user_token))
+        .route("/v2/meetings/{id}", get(meeting))
         .with_state(shared)
 }
 
@@ -302,13 +372,38 @@ fn api_error(status: StatusCode, code: u32, message: &str) -> Response {
     reply(status, json!({"code": code, "message": message}))
 }
 
+/// A call under way, until dropped.
+struct InFlight(Arc<Shared>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.lock().unwrap().0 -= 1;
+    }
+}
+
+/// What a call brings, for the faults that look at it.
+struct Call<'a> {
+    route: Route,
+    query: Option<&'a str>,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
 impl Shared {
-    /// Counts the call, waits out a slow fault, and answers for a fault that applies to `route`.
-    async fn fault_for(&self, route: Route) -> Option<Response> {
+    /// Counts the call (and how many are under way), waits out a slow fault, and answers for a
+    /// fault that applies to the call's route. The call is under way until the guard drops.
+    async fn begin(self: &Arc<Self>, call: Call<'_>) -> (InFlight, Option<Response>) {
+        let route = call.route;
         *self.calls.lock().unwrap().entry(route).or_default() += 1;
+        {
+            let mut in_flight = self.in_flight.lock().unwrap();
+            in_flight.0 += 1;
+            in_flight.1 = in_flight.1.max(in_flight.0);
+        }
+        let guard = InFlight(self.clone());
         let fault = self.fault.lock().unwrap().clone();
-        let api = matches!(route, Route::Me | Route::UserToken);
-        match fault {
+        let api = matches!(route, Route::Me | Route::UserToken | Route::Meeting);
+        let answer = match fault {
             Fault::None => None,
             Fault::Slow(delay) => {
                 tokio::time::sleep(delay).await;
@@ -325,12 +420,25 @@ impl Shared {
                 &format!("Invalid access token, does not contain scopes:[{scope}]."),
             )),
             Fault::TokenRevoked | Fault::MissingScope(_) => None,
-        }
+            Fault::Echo => {
+                let authorization = call.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+                let echo = format!(
+                    "Bad request ?{} Authorization: {} body: {}",
+                    call.query.unwrap_or_default(),
+                    authorization.unwrap_or_default(),
+                    String::from_utf8_lossy(call.body)
+                );
+                Some(reply(StatusCode::INTERNAL_SERVER_ERROR, json!({"code": 500, "message": echo, "reason": echo})))
+            }
+            Fault::HugeReply(bytes) => Some(huge_reply(bytes)),
+        };
+        (guard, answer)
     }
 
     /// Whether the request carries the app's client ID and secret in HTTP Basic.
     fn basic_auth_is_the_apps(&self, headers: &HeaderMap) -> bool {
-        let expected = STANDARD.encode(format!("{}:{}", self.config.client_id, self.config.client_secret));
+        let secret = self.client_secret.lock().unwrap().clone();
+        let expected = STANDARD.encode(format!("{}:{}", self.config.client_id, secret));
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Basic {expected}"))
     }
 
@@ -343,7 +451,7 @@ impl Shared {
 }
 
 async fn authorize(State(zoom): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
-    zoom.fault_for(Route::Authorize).await;
+    *zoom.calls.lock().unwrap().entry(Route::Authorize).or_default() += 1;
     let query = pairs(query.unwrap_or_default().as_bytes());
     let param = |name: &str| query.get(name).map(String::as_str);
     let config = &zoom.config;
@@ -377,7 +485,8 @@ async fn authorize(State(zoom): State<Arc<Shared>>, RawQuery(query): RawQuery) -
 }
 
 async fn token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(fault) = zoom.fault_for(Route::Token).await {
+    let (_call, fault) = zoom.begin(Call { route: Route::Token, query: None, headers: &headers, body: &body }).await;
+    if let Some(fault) = fault {
         return fault;
     }
     if !zoom.basic_auth_is_the_apps(&headers) {
@@ -398,7 +507,11 @@ async fn token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
     if URL_SAFE_NO_PAD.encode(Sha256::digest(field("code_verifier"))) != grant.challenge {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "Invalid code verifier.");
     }
-    let access_token = random("standin-access");
+    let mut access_token = random("standin-access");
+    while access_token.len() < zoom.config.access_token_chars {
+        access_token.push_str(&random("-"));
+    }
+    access_token.truncate(zoom.config.access_token_chars);
     zoom.access_tokens.lock().unwrap().insert(access_token.clone());
     reply(
         StatusCode::OK,
@@ -406,14 +519,16 @@ async fn token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, body: Bytes)
             "access_token": access_token,
             "token_type": "bearer",
             "refresh_token": random("standin-refresh"),
-            "expires_in": 3599,
-            "scope": "user:read:token user:read:user",
+            "expires_in": zoom.config.expires_in,
+            "scope": "user:read:token user:read:user meeting:read:meeting",
         }),
     )
 }
 
 async fn revoke(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    if let Some(fault) = zoom.fault_for(Route::Revoke).await {
+    let call = Call { route: Route::Revoke, query: query.as_deref(), headers: &headers, body: &[] };
+    let (_call, fault) = zoom.begin(call).await;
+    if let Some(fault) = fault {
         return fault;
     }
     if !zoom.basic_auth_is_the_apps(&headers) {
@@ -428,7 +543,8 @@ async fn revoke(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuery(qu
 }
 
 async fn me(State(zoom): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Some(fault) = zoom.fault_for(Route::Me).await {
+    let (_call, fault) = zoom.begin(Call { route: Route::Me, query: None, headers: &headers, body: &[] }).await;
+    if let Some(fault) = fault {
         return fault;
     }
     if !zoom.bearer_is_live(&headers) {
@@ -450,7 +566,9 @@ async fn me(State(zoom): State<Arc<Shared>>, headers: HeaderMap) -> Response {
 }
 
 async fn user_token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    if let Some(fault) = zoom.fault_for(Route::UserToken).await {
+    let call = Call { route: Route::UserToken, query: query.as_deref(), headers: &headers, body: &[] };
+    let (_call, fault) = zoom.begin(call).await;
+    if let Some(fault) = fault {
         return fault;
     }
     if !zoom.bearer_is_live(&headers) {
@@ -469,4 +587,39 @@ async fn user_token(State(zoom): State<Arc<Shared>>, headers: HeaderMap, RawQuer
     let meeting_id = meeting_id.filter(|_| kind == "onbehalf");
     zoom.issued.lock().unwrap().push(IssuedToken { kind: kind.into(), meeting_id, token: token.clone() });
     reply(StatusCode::OK, json!({"token": token}))
+}
+
+async fn meeting(State(zoom): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let (_call, fault) = zoom.begin(Call { route: Route::Meeting, query: None, headers: &headers, body: &[] }).await;
+    if let Some(fault) = fault {
+        return fault;
+    }
+    if !zoom.bearer_is_live(&headers) {
+        return api_error(StatusCode::UNAUTHORIZED, 124, "Invalid access token.");
+    }
+    let Some(meeting) = zoom.config.meetings.iter().find(|m| m.id == id) else {
+        return api_error(StatusCode::NOT_FOUND, 3001, &format!("Meeting does not exist: {id}."));
+    };
+    reply(
+        StatusCode::OK,
+        json!({
+            "id": meeting.id.parse::<u64>().unwrap(),
+            "host_id": meeting.host_id,
+            "host_email": "host@example.com",
+            "topic": "A stand-in meeting",
+            "type": 2,
+            "settings": {"alternative_hosts": meeting.alternative_hosts, "waiting_room": false},
+        }),
+    )
+}
+
+/// 200 with `bytes` bytes of JSON-looking text, streamed in 64 KiB chunks (never held at once).
+fn huge_reply(bytes: usize) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let chunks = (0..bytes.div_ceil(CHUNK)).map(move |i| {
+        let size = CHUNK.min(bytes - i * CHUNK);
+        Ok::<_, std::convert::Infallible>(Bytes::from(vec![b' '; size]))
+    });
+    let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

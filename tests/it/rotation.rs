@@ -1,0 +1,236 @@
+//! Every secret rotates on SIGHUP, over a real socket with a real signal: the `_FILE` settings are
+//! read again and swapped in at once, a bad new value is refused with a log line and the old one
+//! kept, and session keys rotate without signing anybody out.
+
+use crate::helpers::process::{Running, signer_in};
+use crate::helpers::stand_in_zoom::StandInZoom;
+use crate::helpers::{
+    MEETING_BODY, json_of, log_in_over_socket, raw_http, raw_post, signed_in_over_socket, stand_in_zoom_for, verify_jwt,
+};
+use base64::Engine;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A directory of secret files, one per setting.
+struct SecretFiles(tempfile::TempDir);
+
+impl SecretFiles {
+    fn new() -> Self {
+        Self(tempfile::tempdir().unwrap())
+    }
+
+    /// Writes `value` (and a newline, as editors do) to the file `name`; its path.
+    fn write(&self, name: &str, value: &str) -> PathBuf {
+        let path = self.0.path().join(name);
+        std::fs::write(&path, format!("{value}\n")).unwrap();
+        path
+    }
+
+    fn dir(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+fn post(addr: SocketAddr, path: &str, authorization: &str, body: &str) -> String {
+    let headers =
+        if authorization.is_empty() { String::new() } else { format!("Authorization: Bearer {authorization}\r\n") };
+    raw_http(addr, &raw_post(path, "t", &headers, body)).unwrap()
+}
+
+fn status(answer: &str) -> u16 {
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+fn key(byte: u8) -> String {
+    base64::engine::general_purpose::STANDARD.encode([byte; 32])
+}
+
+/// The service with the Meeting SDK pair from files, plus `more` settings.
+fn running_with(files: &SecretFiles, more: &[(&str, &str)]) -> Running {
+    let mut command = signer_in(files.dir());
+    command
+        .env("ZOOM_MEETING_SDK_KEY_FILE", files.write("sdk-key", "rotation-key"))
+        .env("ZOOM_MEETING_SDK_SECRET_FILE", files.write("sdk-secret", "rotation-secret-1"))
+        .env("SIGNER_RATE_LIMIT", "off");
+    for (name, value) in more {
+        command.env(name, value);
+    }
+    Running::start(&mut command)
+}
+
+#[test]
+fn sighup_rotates_the_video_sdk_pair() {
+    let files = SecretFiles::new();
+    let key_file = files.write("video-key", "video-key-1");
+    let secret_file = files.write("video-secret", "video-secret-1");
+    let mut running = running_with(
+        &files,
+        &[
+            ("ZOOM_VIDEO_SDK_KEY_FILE", key_file.to_str().unwrap()),
+            ("ZOOM_VIDEO_SDK_SECRET_FILE", secret_file.to_str().unwrap()),
+        ],
+    );
+    let body = r#"{"sessionName": "standup", "role": 0}"#;
+    let video = |running: &Running| {
+        json_of(&post(running.addr, "/video-signature", "", body))["signature"].as_str().unwrap().to_owned()
+    };
+    assert!(verify_jwt(&video(&running), "video-secret-1").is_ok());
+    files.write("video-key", "video-key-2");
+    files.write("video-secret", "video-secret-2");
+    running.reload().unwrap();
+    let claims = verify_jwt(&video(&running), "video-secret-2").unwrap();
+    assert_eq!(claims["app_key"], "video-key-2");
+    running.stop();
+}
+
+#[test]
+fn sighup_rotates_the_host_and_api_tokens() {
+    let files = SecretFiles::new();
+    let host = files.write("host-tokens", "host-token-one-0123456789");
+    let api = files.write("api-tokens", "api-token-one-0123456789ab");
+    let mut running = running_with(
+        &files,
+        &[("SIGNER_HOST_TOKENS_FILE", host.to_str().unwrap()), ("SIGNER_API_TOKENS_FILE", api.to_str().unwrap())],
+    );
+    let host_body = r#"{"meetingNumber": "123456789", "role": 1}"#;
+    assert_eq!(status(&post(running.addr, "/signature", "api-token-one-0123456789ab", MEETING_BODY)), 200);
+    assert_eq!(status(&post(running.addr, "/signature", "host-token-one-0123456789", host_body)), 200);
+    files.write("host-tokens", "host-token-two-0123456789");
+    files.write("api-tokens", "api-token-two-0123456789ab");
+    running.reload().unwrap();
+    assert_eq!(status(&post(running.addr, "/signature", "api-token-one-0123456789ab", MEETING_BODY)), 401);
+    assert_eq!(status(&post(running.addr, "/signature", "api-token-two-0123456789ab", MEETING_BODY)), 200);
+    assert_eq!(status(&post(running.addr, "/signature", "host-token-one-0123456789", host_body)), 401);
+    assert_eq!(status(&post(running.addr, "/signature", "host-token-two-0123456789", host_body)), 200);
+    running.stop();
+}
+
+/// The service on `port` with the login on against `zoom`, its OAuth client from `client`
+/// settings, its session keys from a file holding `keys`.
+fn running_with_login(
+    files: &SecretFiles,
+    port: u16,
+    zoom: &StandInZoom,
+    client: &[(&str, String)],
+    keys: &str,
+) -> Running {
+    let keys_file = files.write("session-keys", keys);
+    let mut command = signer_in(files.dir());
+    command
+        .env("PORT", port.to_string())
+        .env("SIGNER_RATE_LIMIT", "off")
+        .env("SIGNER_ZOOM_SIGN_IN", "on")
+        .env("SIGNER_PUBLIC_URL", format!("http://127.0.0.1:{port}/"))
+        .env("SIGNER_SESSION_KEY_FILE", keys_file)
+        .env("SIGNER_ZOOM_OAUTH_URL", zoom.oauth_url().as_str())
+        .env("SIGNER_ZOOM_API_URL", zoom.api_url().as_str());
+    for (name, value) in client {
+        command.env(name, value);
+    }
+    let running = Running::start(&mut command);
+    assert_eq!(running.addr.port(), port);
+    running
+}
+
+/// A stand-in Zoom whose app's redirect URI is that of a service on `port` of 127.0.0.1.
+fn zoom_for(port: u16) -> StandInZoom {
+    stand_in_zoom_for(&format!("http://127.0.0.1:{port}/"), None)
+}
+
+#[tokio::test]
+async fn sighup_rotates_the_oauth_client_secret() {
+    let files = SecretFiles::new();
+    let port = crate::helpers::free_port();
+    let zoom = zoom_for(port);
+    let config = zoom.config().clone();
+    let client = [
+        ("ZOOM_MEETING_SDK_KEY", "meeting-key".to_owned()),
+        ("ZOOM_MEETING_SDK_SECRET", "meeting-secret".to_owned()),
+        ("ZOOM_OAUTH_CLIENT_ID", config.client_id.clone()),
+        ("ZOOM_OAUTH_CLIENT_SECRET_FILE", files.write("oauth-secret", &config.client_secret).display().to_string()),
+    ];
+    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let base = format!("http://{}", running.addr);
+    assert!(log_in_over_socket(&base, &zoom).await.is_ok());
+    // The app's secret is rotated in the Marketplace: the old one stops working at Zoom.
+    zoom.rotate_client_secret("rotated-oauth-secret-0123456789");
+    let (refused, _page) = log_in_over_socket(&base, &zoom).await.unwrap_err();
+    assert_eq!(refused, 502);
+    files.write("oauth-secret", "rotated-oauth-secret-0123456789");
+    running.reload().unwrap();
+    assert!(log_in_over_socket(&base, &zoom).await.is_ok(), "{}", running.log());
+    let log = running.stop();
+    assert!(!log.contains("rotated-oauth-secret-0123456789"), "{log}");
+}
+
+#[tokio::test]
+async fn sighup_rotates_the_sdk_secret_that_is_also_the_oauth_client() {
+    let files = SecretFiles::new();
+    let port = crate::helpers::free_port();
+    let zoom = zoom_for(port);
+    let config = zoom.config().clone();
+    let client = [
+        ("ZOOM_MEETING_SDK_KEY", config.client_id.clone()),
+        ("ZOOM_MEETING_SDK_SECRET_FILE", files.write("sdk-secret", &config.client_secret).display().to_string()),
+    ];
+    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let base = format!("http://{}", running.addr);
+    assert!(log_in_over_socket(&base, &zoom).await.is_ok());
+    zoom.rotate_client_secret("rotated-general-app-secret-0123");
+    files.write("sdk-secret", "rotated-general-app-secret-0123");
+    running.reload().unwrap();
+    assert!(log_in_over_socket(&base, &zoom).await.is_ok(), "the OAuth client follows the SDK pair");
+    let signature =
+        json_of(&post(running.addr, "/signature", "", MEETING_BODY))["signature"].as_str().unwrap().to_owned();
+    assert!(verify_jwt(&signature, "rotated-general-app-secret-0123").is_ok());
+    running.stop();
+}
+
+#[tokio::test]
+async fn session_keys_rotate_without_signing_anybody_out() {
+    let files = SecretFiles::new();
+    let port = crate::helpers::free_port();
+    let zoom = zoom_for(port);
+    let config = zoom.config().clone();
+    let client =
+        [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
+    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let base = format!("http://{}", running.addr);
+    let old = log_in_over_socket(&base, &zoom).await.unwrap();
+
+    // Step 1: the new key is added second (on every replica): it opens, the old one still encrypts.
+    files.write("session-keys", &format!("{},{}", key(1), key(2)));
+    running.reload().unwrap();
+    assert!(signed_in_over_socket(&base, &old).await);
+    // Step 2: the new key moves first: new sessions are made with it, old ones still open.
+    files.write("session-keys", &format!("{}\n{}", key(2), key(1)));
+    running.reload().unwrap();
+    let new = log_in_over_socket(&base, &zoom).await.unwrap();
+    assert!(signed_in_over_socket(&base, &old).await, "the old session is still good");
+    assert!(signed_in_over_socket(&base, &new).await);
+    // Step 3, a session lifetime later: the old key goes; only sessions made with it end.
+    files.write("session-keys", &key(2));
+    running.reload().unwrap();
+    assert!(signed_in_over_socket(&base, &new).await);
+    assert!(!signed_in_over_socket(&base, &old).await, "sessions of a dropped key end");
+    running.stop();
+}
+
+#[tokio::test]
+async fn a_bad_new_session_key_is_refused_and_the_old_one_kept() {
+    let files = SecretFiles::new();
+    let port = crate::helpers::free_port();
+    let zoom = zoom_for(port);
+    let config = zoom.config().clone();
+    let client =
+        [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
+    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let base = format!("http://{}", running.addr);
+    let cookies = log_in_over_socket(&base, &zoom).await.unwrap();
+    files.write("session-keys", &format!("{},c2hvcnQ=", key(3)));
+    let refusal = running.reload().unwrap_err();
+    assert!(refusal.contains("SIGNER_SESSION_KEY") && refusal.contains("key #2"), "{refusal}");
+    assert!(signed_in_over_socket(&base, &cookies).await, "the old key still opens the session");
+    let log = running.stop();
+    assert!(!log.contains(&key(3)) && !log.contains(&key(1)), "{log}");
+}
