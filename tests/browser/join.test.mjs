@@ -9,6 +9,7 @@
 //   SIGNER_TEST_SECRET  the SDK secret it signs with (to verify the JWT Zoom would receive)
 //   SIGNER_TEST_HOST_KEY  the one host token it accepts (SIGNER_HOST_TOKENS)
 //   SIGNER_SDK_VERSION  the Web SDK version the page is configured with (default 6.2.0)
+//   SIGNER_GOV_URL      a service configured for Zoom for Government (SIGNER_ZOOM_CLOUD=zoomgov.com)
 //   SIGNED_IN_BASE_URL  optional: a service with "Sign in with Zoom" on, whose Zoom is the stand-in
 //                       (tests/it/helpers/stand_in_zoom.rs); without it the signed-in tests are
 //                       skipped, saying so. With it, also:
@@ -46,6 +47,7 @@ const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 const SIGNED_IN_URL = process.env.SIGNED_IN_BASE_URL;
 const SIGNED_IN_NAME = process.env.SIGNED_IN_USER_NAME;
 const SIGNED_IN_ZAK = process.env.SIGNED_IN_ZAK;
+const GOV_URL = process.env.SIGNER_GOV_URL;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SDK_DIST = path.join(HERE, 'node_modules/@zoom/meetingsdk/dist');
@@ -55,6 +57,11 @@ const STEP_TIMEOUT_MS = 20_000;
 // What Zoom's server answers for a signature it does not accept. The machine cannot reach Zoom,
 // so this reply to `POST https://zoom.us/api/v1/wc/info` is the one thing stubbed; the SDK itself
 // is Zoom's real code.
+// The two Zoom clouds a page can be configured for (SIGNER_ZOOM_CLOUD): where the SDK's files come
+// from, and where it posts wc/info (its `webEndpoint`'s host).
+const COMMERCIAL = { domain: 'zoom.us', sdkHost: 'source.zoom.us', wcInfo: 'https://zoom.us/api/v1/wc/info' };
+const GOVERNMENT = { domain: 'zoomgov.com', sdkHost: 'source.zoomgov.com', wcInfo: 'https://www.zoomgov.com/api/v1/wc/info' };
+const inCloud = (hostname, cloud) => hostname === cloud.domain || hostname.endsWith(`.${cloud.domain}`);
 const WC_INFO_3712 = { status: false, errorCode: 3712, errorMessage: 'Signature is invalid.' };
 
 const CONTENT_TYPES = {
@@ -123,14 +130,14 @@ function sdkFile(url) {
  * everything else off this machine aborted and recorded. `pageOrigin`: the origin the page is
  * served from (the stubbed wc/info answers CORS for it).
  */
-async function openPage(t, { pageOrigin = new URL(SIGNER_URL).origin } = {}) {
+async function openPage(t, { pageOrigin = new URL(SIGNER_URL).origin, cloud = COMMERCIAL } = {}) {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   t.after(() => context.close());
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
 
   const seen = {
-    zoom: [], // every request to zoom.us or *.zoom.us, served or not
+    zoom: [], // every request to either Zoom cloud (zoom.us, zoomgov.com and their hosts), served or not
     aborted: [], // requests that would have left the machine
     missing: [], // SDK files the package does not have
     wcInfo: [], // form bodies posted to wc/info
@@ -148,10 +155,10 @@ async function openPage(t, { pageOrigin = new URL(SIGNER_URL).origin } = {}) {
     const request = route.request();
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:' || isLoopback(url.hostname)) return route.continue();
-    const zoom = url.hostname === 'zoom.us' || url.hostname.endsWith('.zoom.us');
+    const zoom = inCloud(url.hostname, COMMERCIAL) || inCloud(url.hostname, GOVERNMENT);
     if (zoom) seen.zoom.push(`${request.method()} ${url.href}`);
 
-    if (url.hostname === 'source.zoom.us' && request.method() === 'GET') {
+    if (url.hostname === cloud.sdkHost && request.method() === 'GET') {
       const file = sdkFile(url);
       let body = null;
       if (file) body = await readFile(file).catch(() => null);
@@ -169,7 +176,7 @@ async function openPage(t, { pageOrigin = new URL(SIGNER_URL).origin } = {}) {
       });
     }
 
-    if (url.href === 'https://zoom.us/api/v1/wc/info' && request.method() === 'POST') {
+    if (url.href === cloud.wcInfo && request.method() === 'POST') {
       const form = request.postData() || '';
       seen.wcInfo.push(form);
       wcInfoArrived(form);
@@ -851,7 +858,7 @@ test('signing in with Zoom: the page says who is signed in, keeps the form, and 
   const { page, seen } = await openSignedInPage(t);
   // A link with a passcode and a registrant token: secrets that must not ride along to Zoom's
   // consent page and back in a URL.
-  await page.goto(`${SIGNED_IN_URL}#mn=987654321&pwd=linkpasscode&tk=linktoken`);
+  await page.goto(`${SIGNED_IN_URL}#mn=123456789&pwd=linkpasscode&tk=linktoken`);
   await page.getByLabel('Your name').fill('Ada at the desk');
   await page.getByLabel('Email').fill('ada@example.com');
   await signInWithZoom(page);
@@ -859,13 +866,13 @@ test('signing in with Zoom: the page says who is signed in, keeps the form, and 
   // The sign-in was a navigation to the service's own auth/zoom/start, returning here without the secrets.
   const start = seen.requests.find((url) => url.startsWith(signedInUrl('auth/zoom/start')));
   assert.ok(start, `no navigation to auth/zoom/start among ${JSON.stringify(seen.requests)}`);
-  assert.equal(new URL(start).searchParams.get('return'), `${new URL(SIGNED_IN_URL).pathname}#mn=987654321`);
+  assert.equal(new URL(start).searchParams.get('return'), `${new URL(SIGNED_IN_URL).pathname}#mn=123456789`);
   for (const secret of ['linkpasscode', 'linktoken']) {
     assert.deepEqual(seen.requests.filter((url) => url.includes(secret)), [], `URLs holding ${secret}`);
     assert.ok(!page.url().includes(secret), `the page URL holds ${secret}`);
   }
   // The form is as it was (kept in this tab's sessionStorage, which is empty again).
-  assert.equal(await page.getByLabel('Meeting number').inputValue(), '987654321');
+  assert.equal(await page.getByLabel('Meeting number').inputValue(), '123456789');
   assert.equal(await page.getByLabel('Passcode').inputValue(), 'linkpasscode');
   assert.equal(await page.getByLabel('Registration link or token').inputValue(), 'linktoken');
   assert.equal(await page.getByLabel('Your name').inputValue(), 'Ada at the desk');
@@ -881,7 +888,7 @@ test('signing in with Zoom: the page says who is signed in, keeps the form, and 
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   const response = await reply;
   assert.equal(response.status(), 200, `POST signature: ${await response.text()}`);
-  assert.deepEqual(JSON.parse(response.request().postData()), { meetingNumber: '987654321', role: 1, userToken: 'zak' });
+  assert.deepEqual(JSON.parse(response.request().postData()), { meetingNumber: '123456789', role: 1, userToken: 'zak' });
   assert.equal((await response.request().allHeaders()).authorization, undefined, 'no host key sent');
   const signed = await response.json();
   assert.equal(signed.zak, SIGNED_IN_ZAK, 'the reply carries the ZAK the stand-in issued');
@@ -892,7 +899,7 @@ test('signing in with Zoom: the page says who is signed in, keeps the form, and 
   const form = new URLSearchParams(wcInfo);
   assert.equal(form.get('zsk'), SIGNED_IN_ZAK, 'the SDK sends the ZAK to Zoom as zsk');
   assert.equal(form.get('signature'), signed.signature);
-  assert.equal(form.get('meetingNumber'), '987654321');
+  assert.equal(form.get('meetingNumber'), '123456789');
   assert.equal(form.get('tk'), 'linktoken');
   assert.equal(form.get('userEmail'), 'ada@example.com');
   await page.locator('#join-error').waitFor({ state: 'visible', timeout: 30_000 });
@@ -996,4 +1003,29 @@ test('a sign-in that has ended: the service\'s 401 at userToken brings back "Sig
   assert.deepEqual(seen.zoom, []);
   assert.deepEqual(ownErrors(seen), []);
   await assertSignedInCspClean(page, seen);
+});
+
+test('a Zoom for Government page talks to zoomgov.com only: its SDK, its wc/info, its CSP', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  assert.ok(GOV_URL, 'SIGNER_GOV_URL must name a service with SIGNER_ZOOM_CLOUD=zoomgov.com');
+  const { page, seen } = await openPage(t, { pageOrigin: new URL(GOV_URL).origin, cloud: GOVERNMENT });
+  const response = await page.goto(GOV_URL);
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self' https:\/\/source\.zoomgov\.com /);
+  assert.ok(!/zoom\.us/.test(csp), `the policy still names zoom.us: ${csp}`);
+  await page.getByLabel('Meeting number').fill('123 456 789');
+  await page.getByLabel('Your name').fill('Grace Hopper');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const wcInfo = await within(seen.wcInfoPosted, 40_000, () =>
+    `the SDK never posted wc/info to ${GOVERNMENT.wcInfo}; Zoom requests: ${JSON.stringify(seen.zoom)}, ` +
+    `aborted: ${JSON.stringify(seen.aborted)}, missing: ${JSON.stringify(seen.missing)}`);
+  const form = new URLSearchParams(wcInfo);
+  assert.equal(form.get('meetingNumber'), '123456789');
+  assert.equal(verifyJwt(form.get('signature'), SECRET).mn, '123456789');
+  const commercial = seen.zoom.filter((r) => inCloud(new URL(r.split(' ')[1]).hostname, COMMERCIAL));
+  assert.deepEqual(commercial, [], 'requests to zoom.us from a government page');
+  assert.ok(seen.zoom.some((r) => r.includes('//source.zoomgov.com/')), 'the SDK came from source.zoomgov.com');
+  await page.locator('#join-error').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.deepEqual(seen.missing, [], 'SDK files the npm package lacks');
+  assert.deepEqual(ownErrors(seen), [], 'errors from the page\'s own script');
+  await assertCspClean(page, seen);
 });

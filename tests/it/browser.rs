@@ -15,6 +15,7 @@ use zoom_signer::access::{AccessPolicy, TrustedProxies};
 use zoom_signer::http::page::JoinPage;
 use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{Format, Signer};
+use zoom_signer::zoom::ZoomCloud;
 use zoom_signer::{AppState, Options};
 
 const KEY: &str = "browser-test-key";
@@ -94,6 +95,16 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     let strict = Served::start(strict_state).await;
     let strict_url = format!("http://{}/", strict.addr);
 
+    // One configured for Zoom for Government (SIGNER_ZOOM_CLOUD=zoomgov.com): its page must make
+    // the SDK talk to zoomgov.com only.
+    let government_options = Options {
+        page: JoinPage::new(SDK_VERSION, false).with_zoom_cloud(ZoomCloud::Government),
+        ..Options::default()
+    };
+    let government_signer = Signer::new(KEY.into(), SecretString::from(secret.clone()), Format::Jwt);
+    let government = Served::start(AppState::new(government_signer, government_options)).await;
+    let government_url = format!("http://{}/", government.addr);
+
     // A third, with "Sign in with Zoom" on against a stand-in Zoom: one per run, since its public
     // URL (the redirect URI Zoom knows, the cookies' path) is where the browser sees it.
     let signed_in_direct = SignedIn::start(|addr| format!("http://{addr}/")).await;
@@ -112,9 +123,9 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
     }
     for (name, url, signed_in, _nginx, _signed_in_nginx) in targets {
         let (secret, strict_url) = (secret.clone(), strict_url.clone());
-        let signed_in_env = signed_in.env();
-        let run =
-            tokio::task::spawn_blocking(move || run_suite(&url, &strict_url, &secret, &signed_in_env)).await.unwrap();
+        let mut env = signed_in.env();
+        env.push(("SIGNER_GOV_URL", government_url.clone()));
+        let run = tokio::task::spawn_blocking(move || run_suite(&url, &strict_url, &secret, &env)).await.unwrap();
         let printed = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
         println!("== browser suite, {name} ==\n{printed}");
         assert!(run.status.success(), "the browser suite failed {name} ({}):\n{printed}", run.status);
@@ -127,6 +138,7 @@ async fn the_join_page_works_with_zooms_real_web_sdk_in_chromium() {
 
     served.stop().await.unwrap().unwrap();
     strict.stop().await.unwrap().unwrap();
+    government.stop().await.unwrap().unwrap();
 }
 
 /// The "pass N" summary of node's test reporter (`ℹ pass 4` in spec form, `# pass 4` in TAP).
@@ -175,8 +187,9 @@ impl SignedIn {
     }
 }
 
-/// Runs `node --test` in tests/browser against `url`, killed if it outlives the timeout.
-fn run_suite(url: &str, strict_url: &str, secret: &str, signed_in: &[(&'static str, String)]) -> std::process::Output {
+/// Runs `node --test` in tests/browser against `url` (and the services `more` names), killed if it
+/// outlives the timeout.
+fn run_suite(url: &str, strict_url: &str, secret: &str, more: &[(&'static str, String)]) -> std::process::Output {
     let mut child = Command::new("node")
         .args(["--test", "--test-reporter=spec"])
         .current_dir(suite_dir())
@@ -188,7 +201,7 @@ fn run_suite(url: &str, strict_url: &str, secret: &str, signed_in: &[(&'static s
         .env("SIGNER_TEST_API_TOKEN", API_TOKEN)
         .env("SIGNER_SDK_VERSION", SDK_VERSION)
         .env("CHROMIUM_PATH", chromium())
-        .envs(signed_in.iter().map(|(name, value)| (*name, value.as_str())))
+        .envs(more.iter().map(|(name, value)| (*name, value.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
