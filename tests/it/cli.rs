@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 const CANARY: &str = "canary-secret-7f3a9c";
 /// Too short to be a token: refused, and never echoed.
 const CANARY_SHORT: &str = "canary-tok";
+/// A good session key (32 bytes of base64), then a bad one: refused by position, neither shown.
+const CANARY_KEYS: &str = "Y2FuYXJ5LXNlc3Npb24ta2V5LW9mLTMyLWJ5dGVzISE=,Y2FuYXJ5LXRvby1zaG9ydA==";
 
 fn run(command: &mut Command) -> (Output, String) {
     let output = command.output().unwrap();
@@ -30,6 +32,8 @@ fn a_missing_key_exits_2_naming_the_variable() {
 /// Sign-in's settings, each wrong in one way (the session key a secret too short to use).
 const SIGN_IN_CASES: &[(&[(&str, &str)], &str)] = &[
     (&[("SIGNER_ZOOM_SIGN_IN", "yes")], "SIGNER_ZOOM_SIGN_IN"),
+    (&[("SIGNER_ZOOM_CLOUD", "zoom.com")], "SIGNER_ZOOM_CLOUD"),
+    (&[("SIGNER_PUBLIC_URL", "http://meet.example.com/")], "SIGNER_PUBLIC_URL"),
     (&[("SIGNER_ZOOM_SIGN_IN", "on")], "SIGNER_PUBLIC_URL"),
     (&[("SIGNER_ZOOM_SIGN_IN", "on"), ("SIGNER_PUBLIC_URL", "http://meet.example.com/")], "SIGNER_PUBLIC_URL"),
     (
@@ -39,6 +43,14 @@ const SIGN_IN_CASES: &[(&[(&str, &str)], &str)] = &[
             ("SIGNER_SESSION_KEY", CANARY_SHORT),
         ],
         "SIGNER_SESSION_KEY",
+    ),
+    (
+        &[
+            ("SIGNER_ZOOM_SIGN_IN", "on"),
+            ("SIGNER_PUBLIC_URL", "https://meet.example.com/"),
+            ("SIGNER_SESSION_KEY", CANARY_KEYS),
+        ],
+        "key #2",
     ),
     (
         &[
@@ -101,7 +113,8 @@ fn bad_settings_exit_2_and_never_print_the_secret() {
         let (output, all) = run(&mut command);
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {all}");
         assert!(all.contains(variable), "{extra:?} should name {variable}: {all}");
-        assert!(!all.contains(CANARY) && !all.contains(CANARY_SHORT), "{extra:?} printed a secret: {all}");
+        let shown = [CANARY, CANARY_SHORT].into_iter().chain(CANARY_KEYS.split(','));
+        assert!(!shown.clone().any(|secret| all.contains(secret)), "{extra:?} printed a secret: {all}");
     }
 }
 
@@ -128,6 +141,7 @@ fn help_lists_every_setting_and_hides_secret_values() {
         "ZOOM_OAUTH_CLIENT_ID",
         "ZOOM_OAUTH_CLIENT_SECRET_FILE",
         "SIGNER_SESSION_KEY",
+        "SIGNER_ZOOM_CLOUD",
         "SIGNER_ZOOM_OAUTH_URL",
         "SIGNER_ZOOM_API_URL",
         "--demo",
