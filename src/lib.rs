@@ -5,10 +5,8 @@
 //!
 //! - [`signature`]: Meeting, Video and legacy signing; pure, the clock passed in, no HTTP.
 //! - [`access`]: who may get what: tokens, policy, origins, client address, rate limit; pure.
-//! - [`zoom`]: the Zoom API client for "Sign in with Zoom": OAuth with PKCE, the user's ZAK and OBF
-//!   tokens; knows nothing of the HTTP server.
-//! - [`zoom`]: the Zoom API client (OAuth, ZAK and OBF tokens) for "Sign in with Zoom"; no HTTP
-//!   server.
+//! - [`zoom`]: the Zoom API client for "Sign in with Zoom" (the login): OAuth with PKCE, who signed
+//!   in, their ZAK and OBF tokens, who hosts a meeting; which Zoom cloud; no HTTP server.
 //! - [`config`]: flags, environment and `.env` parsed once into validated, typed settings.
 //! - [`observability`]: logging set-up, the access and audit lines, the metrics registry.
 //! - [`http`]: the route table with its guard groups, handlers, guards, the error type, replies,
