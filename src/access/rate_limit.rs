@@ -16,6 +16,9 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// `SIGNER_RATE_LIMIT`'s default: 30 requests a minute per client.
+    pub const DEFAULT: RateLimit = RateLimit { count: 30, period: Duration::from_secs(60) };
+
     /// `COUNT/PERIOD` (`second`, `minute`, `hour`), or `off` for `None`.
     pub fn parse(text: &str) -> Result<Option<Self>, String> {
         let text = text.trim();
@@ -34,6 +37,19 @@ impl RateLimit {
             _ => return Err(must),
         };
         Ok(Some(Self { count, period }))
+    }
+}
+
+impl std::fmt::Display for RateLimit {
+    /// As [`RateLimit::parse`] reads it: `30/minute`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let period = match self.period.as_secs() {
+            1 => "second",
+            60 => "minute",
+            3600 => "hour",
+            _ => return write!(f, "{}/{}s", self.count, self.period.as_secs()),
+        };
+        write!(f, "{}/{period}", self.count)
     }
 }
 
@@ -132,6 +148,7 @@ mod tests {
         );
         assert_eq!(RateLimit::parse("5/Second").unwrap().unwrap().period, Duration::from_secs(1));
         assert_eq!(RateLimit::parse("off").unwrap(), None);
+        assert_eq!(RateLimit::parse(&RateLimit::DEFAULT.to_string()).unwrap(), Some(RateLimit::DEFAULT));
         for bad in ["30", "0/minute", "x/minute", "30/day", "-1/hour", ""] {
             assert!(RateLimit::parse(bad).is_err(), "{bad}");
         }

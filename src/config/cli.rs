@@ -1,8 +1,15 @@
 //! The command line and environment, as clap reads them.
 
+use super::ServerLimits;
+use crate::access::RateLimit;
+use crate::signature::Signer;
+use crate::zoom::{DEFAULT_WEB_SDK_VERSION, ZoomCloud};
 use clap::Parser;
 use secrecy::SecretString;
 use std::path::PathBuf;
+
+/// Who may frame the join page unless told otherwise (`SIGNER_FRAME_ANCESTORS`): the page itself.
+pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
 
 // Every setting as the command line and environment give it, before validation. Numbers are
 // taken as text and checked in `Settings::from_cli`, so that an error names the environment
@@ -72,23 +79,23 @@ pub struct Cli {
     pub format: String,
 
     /// Signature lifetime in seconds when a request names none (1800 up to SIGNER_MAX_TTL).
-    #[arg(long, env = "SIGNER_TTL", hide_env_values = true, default_value = "7200", value_name = "SECONDS")]
+    #[arg(long, env = "SIGNER_TTL", hide_env_values = true, default_value_t = Signer::DEFAULT_LIFETIME.seconds().to_string(), value_name = "SECONDS")]
     pub ttl: String,
 
     /// Longest lifetime a request may ask for, in seconds (1800..172800).
-    #[arg(long, env = "SIGNER_MAX_TTL", hide_env_values = true, default_value = "7200", value_name = "SECONDS")]
+    #[arg(long, env = "SIGNER_MAX_TTL", hide_env_values = true, default_value_t = Signer::DEFAULT_MAX_LIFETIME.seconds().to_string(), value_name = "SECONDS")]
     pub max_ttl: String,
 
     /// Seconds `iat` is set in the past, so Zoom accepts it when its clock is behind ours (0..600).
-    #[arg(long, env = "SIGNER_BACKDATE", hide_env_values = true, default_value = "30", value_name = "SECONDS")]
+    #[arg(long, env = "SIGNER_BACKDATE", hide_env_values = true, default_value_t = Signer::DEFAULT_BACKDATE_SECONDS.to_string(), value_name = "SECONDS")]
     pub backdate: String,
 
-    /// Zoom Web SDK version the join page loads from source.zoom.us.
+    /// Zoom Web SDK version the join page loads (from the Zoom cloud's CDN, SIGNER_ZOOM_CLOUD).
     #[arg(
         long,
         env = "SIGNER_WEB_SDK_VERSION",
         hide_env_values = true,
-        default_value = "6.2.0",
+        default_value = DEFAULT_WEB_SDK_VERSION,
         value_name = "VERSION"
     )]
     pub web_sdk_version: String,
@@ -151,7 +158,7 @@ pub struct Cli {
         env = "SIGNER_RATE_LIMIT",
         hide_env_values = true,
         value_name = "COUNT/PERIOD",
-        default_value = "30/minute"
+        default_value_t = RateLimit::DEFAULT.to_string()
     )]
     pub rate_limit: String,
 
@@ -171,7 +178,7 @@ pub struct Cli {
         env = "SIGNER_HEADER_TIMEOUT",
         hide_env_values = true,
         value_name = "SECONDS",
-        default_value = "10"
+        default_value_t = ServerLimits::DEFAULT.header_timeout.as_secs().to_string()
     )]
     pub header_timeout: String,
 
@@ -181,7 +188,7 @@ pub struct Cli {
         env = "SIGNER_REQUEST_TIMEOUT",
         hide_env_values = true,
         value_name = "SECONDS",
-        default_value = "15"
+        default_value_t = ServerLimits::DEFAULT.request_timeout.as_secs().to_string()
     )]
     pub request_timeout: String,
 
@@ -191,7 +198,7 @@ pub struct Cli {
         env = "SIGNER_MAX_CONNECTIONS",
         hide_env_values = true,
         value_name = "COUNT",
-        default_value = "1024"
+        default_value_t = ServerLimits::DEFAULT.max_connections.to_string()
     )]
     pub max_connections: String,
 
@@ -201,7 +208,7 @@ pub struct Cli {
         env = "SIGNER_SHUTDOWN_TIMEOUT",
         hide_env_values = true,
         value_name = "SECONDS",
-        default_value = "10"
+        default_value_t = ServerLimits::DEFAULT.shutdown_timeout.as_secs().to_string()
     )]
     pub shutdown_timeout: String,
 
@@ -211,7 +218,7 @@ pub struct Cli {
         env = "SIGNER_FRAME_ANCESTORS",
         hide_env_values = true,
         value_name = "SOURCES",
-        default_value = "'self'"
+        default_value = DEFAULT_FRAME_ANCESTORS
     )]
     pub frame_ancestors: String,
 
@@ -285,16 +292,15 @@ pub struct Cli {
         env = "SIGNER_ZOOM_CLOUD",
         hide_env_values = true,
         value_name = "zoom.us|zoomgov.com",
-        default_value = "zoom.us"
+        default_value = ZoomCloud::Commercial.domain()
     )]
     pub zoom_cloud: String,
 
-    /// Zoom's OAuth base URL; default: SIGNER_ZOOM_CLOUD's (https://zoom.us, https://zoomgov.com).
+    /// Zoom's OAuth base URL; default: SIGNER_ZOOM_CLOUD's.
     #[arg(long = "zoom-oauth-url", env = "SIGNER_ZOOM_OAUTH_URL", hide_env_values = true, value_name = "URL")]
     pub zoom_oauth_url: Option<String>,
 
-    /// Zoom's REST API base URL; default: SIGNER_ZOOM_CLOUD's (https://api.zoom.us/v2,
-    /// https://api.zoomgov.com/v2).
+    /// Zoom's REST API base URL; default: SIGNER_ZOOM_CLOUD's.
     #[arg(long = "zoom-api-url", env = "SIGNER_ZOOM_API_URL", hide_env_values = true, value_name = "URL")]
     pub zoom_api_url: Option<String>,
 

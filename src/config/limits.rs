@@ -15,13 +15,18 @@ pub struct ServerLimits {
     pub shutdown_timeout: Duration,
 }
 
+impl ServerLimits {
+    /// The limits an operator gets with no settings (the flags' defaults are written from these).
+    pub const DEFAULT: ServerLimits = ServerLimits {
+        header_timeout: Duration::from_secs(10),
+        request_timeout: Duration::from_secs(15),
+        max_connections: 1024,
+        shutdown_timeout: Duration::from_secs(10),
+    };
+}
+
 impl Default for ServerLimits {
     fn default() -> Self {
-        Self {
-            header_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(15),
-            max_connections: 1024,
-            shutdown_timeout: Duration::from_secs(10),
-        }
+        Self::DEFAULT
     }
 }

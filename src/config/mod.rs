@@ -7,7 +7,7 @@ mod login;
 mod parse;
 mod tools;
 
-pub use cli::{Cli, Command, InspectArgs, SignArgs};
+pub use cli::{Cli, Command, DEFAULT_FRAME_ANCESTORS, InspectArgs, SignArgs};
 pub use limits::ServerLimits;
 pub use login::{LoginSettings, PublicUrl, SessionKeys};
 pub use tools::ToolSettings;

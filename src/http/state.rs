@@ -78,12 +78,12 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            max_lifetime: Lifetime::TWO_HOURS,
+            max_lifetime: Signer::DEFAULT_MAX_LIFETIME,
             clock: Box::new(SystemClock),
             page: JoinPage::default(),
             origins: AllowedOrigins::default(),
             trusted_proxies: TrustedProxies::default(),
-            rate_limit: Some(RateLimit { count: 30, period: std::time::Duration::from_secs(60) }),
+            rate_limit: Some(RateLimit::DEFAULT),
             limits: ServerLimits::default(),
         }
     }

@@ -124,6 +124,8 @@ impl Signer {
     pub const DEFAULT_BACKDATE_SECONDS: u64 = 30;
     /// Zoom's own sample's default lifetime: two hours.
     pub const DEFAULT_LIFETIME: Lifetime = Lifetime::TWO_HOURS;
+    /// The longest lifetime a request may ask for by default (`SIGNER_MAX_TTL`).
+    pub const DEFAULT_MAX_LIFETIME: Lifetime = Lifetime::TWO_HOURS;
 
     pub fn new(sdk_key: String, secret: SecretString, format: Format) -> Self {
         let keyed_mac =

@@ -28,7 +28,7 @@ impl ZoomCloud {
     }
 
     /// The registrable domain every host of this cloud lies under.
-    pub fn domain(self) -> &'static str {
+    pub const fn domain(self) -> &'static str {
         match self {
             Self::Commercial => "zoom.us",
             Self::Government => "zoomgov.com",

@@ -23,6 +23,9 @@ pub use error::{Endpoint, ZoomError};
 pub use oauth::{AccessToken, Authorization, MAX_ACCESS_TOKEN_LIFETIME};
 pub use url::Url;
 
+/// The Zoom Web SDK version the join page loads unless told otherwise (`SIGNER_WEB_SDK_VERSION`).
+pub const DEFAULT_WEB_SDK_VERSION: &str = "6.2.0";
+
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenResponse};
 use oauth2::{
     AuthType, AuthUrl, ClientId, ClientSecret, EndpointNotSet, EndpointSet, RedirectUrl, StandardRevocableToken,

@@ -9,8 +9,9 @@ use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 
+use crate::config::DEFAULT_FRAME_ANCESTORS;
 use crate::http::state::AppState;
-use crate::zoom::ZoomCloud;
+use crate::zoom::{DEFAULT_WEB_SDK_VERSION, ZoomCloud};
 
 const INDEX_HTML: &str = include_str!("index.html");
 const JOIN_JS: &str = include_str!("join.js");
@@ -79,9 +80,10 @@ pub struct JoinPage {
 }
 
 impl Default for JoinPage {
-    /// Web SDK 6.2.0, no demo banner, no login, Zoom's commercial cloud, framed by itself only.
+    /// The default Web SDK version, no demo banner, no login, Zoom's commercial cloud, framed by
+    /// itself only: the page an operator gets with no settings.
     fn default() -> Self {
-        Self::new("6.2.0", false)
+        Self::new(DEFAULT_WEB_SDK_VERSION, false)
     }
 }
 
@@ -97,7 +99,7 @@ impl JoinPage {
             demo,
             login: false,
             cloud: ZoomCloud::default(),
-            frame_ancestors: "'self'".into(),
+            frame_ancestors: DEFAULT_FRAME_ANCESTORS.into(),
         };
         page.render()
     }

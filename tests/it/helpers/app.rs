@@ -57,10 +57,12 @@ pub fn request(method: Method, path: &str) -> Request<Body> {
     Request::builder().method(method).uri(path).body(Body::empty()).unwrap()
 }
 
+/// A `POST` of `body` as JSON (`Content-Type: application/json`).
 pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(path).header(header::CONTENT_TYPE, "application/json").body(body.into()).unwrap()
 }
 
+/// `request` with one more header.
 pub fn with_header(mut request: Request<Body>, name: header::HeaderName, value: &str) -> Request<Body> {
     request.headers_mut().insert(name, HeaderValue::from_str(value).unwrap());
     request

@@ -104,10 +104,12 @@ impl Cookies {
     }
 }
 
+/// A `GET` of `path`, as a browser's navigation.
 pub fn get(path: &str) -> Request<Body> {
     request(Method::GET, path)
 }
 
+/// The reply's `Location` header.
 pub fn location(reply: &Reply) -> String {
     reply.header(header::LOCATION).to_owned()
 }
@@ -134,6 +136,7 @@ pub struct Returning {
     pub authorize: String,
 }
 
+/// Starts a login at `start` and lets the stand-in consent, stopping before the browser comes back.
 pub async fn start_login(state: &AppState, zoom: &StandInZoom, start: &str) -> Returning {
     let mut cookies = Cookies::default();
     let started = send_to(state.clone(), get(start)).await;
