@@ -8,6 +8,8 @@
 //!
 //! Needs root (to drop to uid 65532, and to chroot); skips otherwise, unless `CI` is set.
 
+use crate::helpers::engine::NONROOT;
+use crate::helpers::process::static_release_binary;
 use crate::helpers::stand_in_zoom::{Route, StandInConfig, StandInZoom};
 use crate::helpers::{Cookies, MEETING_BODY, free_port, json_of, raw_http, raw_post, skip, verify_jwt};
 use std::net::SocketAddr;
@@ -15,31 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-const NONROOT: u32 = 65532;
-
-/// Builds the binary exactly as the Dockerfile does, into its own target directory; once for all
-/// the tests here.
-fn static_release_binary() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-        let target_dir = root.join("target/static");
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--release", "--locked", "--bin", "zoom-signer", "--target", &target])
-            .arg("--target-dir")
-            .arg(&target_dir)
-            .env("RUSTFLAGS", "-C target-feature=+crt-static")
-            .current_dir(root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the static release build failed");
-        target_dir.join(target).join("release/zoom-signer")
-    })
-}
 
 /// The service as a child process, killed if the test fails before [`Service::stop`].
 struct Service(Option<Child>);

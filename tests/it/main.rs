@@ -6,6 +6,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod container;
+mod container_engine;
 mod helpers;
 mod inspect;
 mod lifecycle;

@@ -1,9 +1,10 @@
 //! What the test modules share: the test signers on a fixed clock, the states built from them,
 //! the tokens, JWT verification and the skip rule; then requests through `app()` in-process
 //! ([`app`]), raw HTTP on a socket ([`wire`]), the binary as a process ([`process`]), real
-//! nginx ([`nginx`]), and the stand-in Zoom ([`stand_in_zoom`]).
+//! nginx ([`nginx`]), the container engine ([`engine`]), and the stand-in Zoom ([`stand_in_zoom`]).
 
 mod app;
+pub mod engine;
 mod login;
 pub mod nginx;
 pub mod process;

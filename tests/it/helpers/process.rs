@@ -3,9 +3,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The binary with an empty environment, run in `dir` (so no stray `.env` is picked up).
@@ -133,4 +133,39 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The release binary built exactly as the Dockerfile's builder stage builds it (glibc linked
+/// statically, the machine's own target), into `target/static`; once per test process.
+/// `.ci/container` runs the same build from a shell first, so in CI this finds it done.
+pub fn static_release_binary() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+        let target_dir = root.join("target/static");
+        let mut build = Command::new(env!("CARGO"));
+        // Without what cargo sets for a test process (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …): build
+        // scripts (ring's) rerun when those change, so the same build from a shell and from here
+        // would rebuild each other's dependencies every time.
+        for (name, _) in std::env::vars_os() {
+            let name_text = name.to_string_lossy();
+            let set_by_cargo_test = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_"]
+                .iter()
+                .any(|prefix| name_text.starts_with(prefix));
+            if set_by_cargo_test || name_text == "CARGO_TARGET_TMPDIR" || name_text == "OUT_DIR" {
+                build.env_remove(&name);
+            }
+        }
+        let status = build
+            .args(["build", "--release", "--locked", "--bin", "zoom-signer", "--target", &target])
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .env("RUSTFLAGS", "-C target-feature=+crt-static")
+            .current_dir(root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the static release build failed");
+        target_dir.join(target).join("release/zoom-signer")
+    })
 }
