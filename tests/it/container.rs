@@ -11,7 +11,7 @@
 use crate::helpers::engine::NONROOT;
 use crate::helpers::process::static_release_binary;
 use crate::helpers::stand_in_zoom::{Route, StandInConfig, StandInZoom};
-use crate::helpers::{Cookies, MEETING_BODY, free_port, json_of, raw_http, raw_post, skip, verify_jwt};
+use crate::helpers::{MEETING_BODY, free_port, json_of, log_in_over_http, raw_http, raw_post, skip, verify_jwt};
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -227,50 +227,29 @@ async fn the_static_binary_signs_in_with_a_zoom_named_localhost_in_a_root_withou
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
     assert!(uid_line.split_whitespace().nth(1) == Some("65532"), "runs as {uid_line}");
 
-    // A browser: no redirects followed, cookies kept by hand.
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    let base = format!("http://{addr}");
-    let mut cookies = Cookies::default();
-    let started = browser.get(format!("{base}/auth/zoom/start")).send().await.unwrap();
-    assert_eq!(started.status(), 302);
-    cookies.take(started.headers());
-    let authorize = started.headers()["location"].to_str().unwrap().to_owned();
+    let logged_in = log_in_over_http(addr, &zoom).await;
     let by_name = format!("{}oauth/authorize?", zoom.oauth_url_by_name());
-    assert!(authorize.starts_with(&by_name), "{authorize}");
-    let back = zoom.consent(&authorize).await;
-    assert!(back.code.is_some(), "{}", back.url);
+    assert!(logged_in.authorize.starts_with(&by_name), "{}", logged_in.authorize);
+    let back = &logged_in.back;
     assert_eq!(back.url.as_str().split('?').next(), Some(format!("{public_url}auth/zoom/callback").as_str()));
 
     // The callback: the binary exchanges the code and reads who signed in, at `localhost`.
-    let callback = browser.get(back.url.as_str()).header("cookie", cookies.header()).send().await.unwrap();
-    let (status, headers) = (callback.status(), callback.headers().clone());
-    assert_eq!(status, 302, "{}", callback.text().await.unwrap());
-    assert_eq!(headers["location"], "/");
-    cookies.take(&headers);
+    let (status, location, body) = &logged_in.callback;
+    assert_eq!(*status, 302, "{body}");
+    assert_eq!(location.as_deref(), Some("/"));
+    let cookies = &logged_in.cookies;
     assert!(cookies.0.contains_key("zoom_signer_session"), "{:?}", cookies.0.keys());
     assert!(!cookies.0.contains_key("zoom_signer_login"), "the login attempt is spent");
 
-    let session = browser.get(format!("{base}/auth/zoom/session")).header("cookie", cookies.header()).send();
+    let session = logged_in.browser.get(format!("{}/auth/zoom/session", logged_in.base));
+    let session = session.header("cookie", cookies.header()).send();
     let session: serde_json::Value = serde_json::from_str(&session.await.unwrap().text().await.unwrap()).unwrap();
     assert_eq!(session["signedIn"], true, "{session}");
     assert_eq!(session["name"], zoom.config().user.display_name);
 
     // The host's signature with their ZAK, fetched by the binary from `localhost`.
-    let signature = browser
-        .post(format!("{base}/signature"))
-        .header("content-type", "application/json")
-        .header("cookie", cookies.header())
-        .body(r#"{"meetingNumber":"123456789","role":1,"userToken":"zak"}"#)
-        .send()
-        .await
-        .unwrap();
-    let status = signature.status();
-    let text = signature.text().await.unwrap();
+    let body = r#"{"meetingNumber":"123456789","role":1,"userToken":"zak"}"#;
+    let (status, text) = logged_in.post_json("/signature", body).await;
     assert_eq!(status, 200, "{text}");
     let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
     let issued = zoom.issued();

@@ -15,7 +15,8 @@ use crate::helpers::engine::{
 use crate::helpers::process::static_release_binary;
 use crate::helpers::stand_in_zoom::Route;
 use crate::helpers::{
-    Cookies, MEETING_BODY, free_port, json_of, raw_get, raw_http, raw_post, stand_in_for, status_of, verify_jwt,
+    MEETING_BODY, free_port, json_of, log_in_over_http, raw_get, raw_http, raw_post, stand_in_zoom_for, status_of,
+    verify_jwt,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -349,7 +350,7 @@ async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_ho
     let gateway = podman_ok(["network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}", &network.name]);
     let port = free_port();
     let public_url = format!("http://127.0.0.1:{port}/");
-    let zoom = stand_in_for(&public_url, None);
+    let zoom = stand_in_zoom_for(&public_url, None);
     let (oauth_url, api_url) = (zoom.oauth_url_by_name().to_string(), zoom.api_url_by_name().to_string());
     let (client_id, client_secret) = (zoom.config().client_id.clone(), zoom.config().client_secret.clone());
     let secrets = SecretFiles::for_the_service(&[
@@ -392,42 +393,17 @@ async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_ho
         format!("127.0.0.1:{zoom_port}").parse().unwrap(),
     );
 
-    // A browser: no redirects followed, cookies kept by hand.
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap();
-    let base = format!("http://{addr}");
-    let mut cookies = Cookies::default();
-    let started = browser.get(format!("{base}/auth/zoom/start")).send().await.unwrap();
-    assert_eq!(started.status(), 302);
-    cookies.take(started.headers());
-    let authorize = started.headers()["location"].to_str().unwrap().to_owned();
-    assert!(authorize.starts_with(&format!("{oauth_url}oauth/authorize?")), "{authorize}");
     // The browser is the test, on the host, where `localhost` is the host's loopback.
-    let back = zoom.consent(&authorize).await;
-    assert!(back.code.is_some(), "{}", back.url);
-
+    let logged_in = log_in_over_http(addr, &zoom).await;
+    assert!(logged_in.authorize.starts_with(&format!("{oauth_url}oauth/authorize?")), "{}", logged_in.authorize);
     // The callback: the service exchanges the code and reads who signed in, at `localhost`.
-    let callback = browser.get(back.url.as_str()).header("cookie", cookies.header()).send().await.unwrap();
-    let (status, headers) = (callback.status(), callback.headers().clone());
-    assert_eq!(status, 302, "{}\n{}", callback.text().await.unwrap(), container.logs());
-    cookies.take(&headers);
-    assert!(cookies.0.contains_key("zoom_signer_session"), "{:?}", cookies.0.keys());
+    let (status, _, body) = &logged_in.callback;
+    assert_eq!(*status, 302, "{body}\n{}", container.logs());
+    assert!(logged_in.cookies.0.contains_key("zoom_signer_session"), "{:?}", logged_in.cookies.0.keys());
 
     // A participant's signature with their ZAK, fetched by the service from `localhost`.
-    let signature = browser
-        .post(format!("{base}/signature"))
-        .header("content-type", "application/json")
-        .header("cookie", cookies.header())
-        .body(r#"{"meetingNumber":"123456789","role":0,"userToken":"zak"}"#)
-        .send()
-        .await
-        .unwrap();
-    let status = signature.status();
-    let text = signature.text().await.unwrap();
+    let (status, text) =
+        logged_in.post_json("/signature", r#"{"meetingNumber":"123456789","role":0,"userToken":"zak"}"#).await;
     assert_eq!(status, 200, "{text}");
     let reply: Value = serde_json::from_str(&text).unwrap();
     let issued = zoom.issued();
@@ -440,7 +416,7 @@ async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_ho
     }
     let logs = container.logs();
     assert!(!logs.contains(&issued[0].token), "the ZAK is never logged");
-    assert!(!logs.contains(back.code.as_deref().unwrap()), "the code is never logged");
+    assert!(!logs.contains(logged_in.back.code.as_deref().unwrap()), "the code is never logged");
 }
 
 /// Compose's project: `compose.yaml` as users have it (less its `name:`, see below), with the nginx

@@ -177,3 +177,59 @@ pub async fn signed_in_over_socket(base: &str, cookies: &Cookies) -> bool {
     let session: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
     session["signedIn"] == true
 }
+
+/// A browser on a real socket (no redirects followed, cookies kept by hand) that has logged in at
+/// a running service with the stand-in's consent: what it saw on the way.
+pub struct LoggedInOverHttp {
+    pub browser: reqwest::Client,
+    /// `http://ADDR`, the service.
+    pub base: String,
+    pub cookies: Cookies,
+    /// Where `GET /auth/zoom/start` sent the browser: Zoom's authorize URL.
+    pub authorize: String,
+    /// Where Zoom sent the browser back.
+    pub back: Callback,
+    /// The callback's reply: status, `Location` (if any) and body.
+    pub callback: (u16, Option<String>, String),
+}
+
+/// Logs in at the service at `addr` with `zoom`: `GET /auth/zoom/start`, the stand-in's authorize
+/// page (followed by this process, on the host), then the callback, whose cookies are kept.
+pub async fn log_in_over_http(addr: std::net::SocketAddr, zoom: &StandInZoom) -> LoggedInOverHttp {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let mut cookies = Cookies::default();
+    let started = browser.get(format!("{base}/auth/zoom/start")).send().await.unwrap();
+    assert_eq!(started.status(), 302);
+    cookies.take(started.headers());
+    let authorize = started.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let back = zoom.consent(&authorize).await;
+    assert!(back.code.is_some(), "{}", back.url);
+    let callback = browser.get(back.url.as_str()).header("cookie", cookies.header()).send().await.unwrap();
+    let (status, headers) = (callback.status().as_u16(), callback.headers().clone());
+    cookies.take(&headers);
+    let location = headers.get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned());
+    let callback = (status, location, callback.text().await.unwrap());
+    LoggedInOverHttp { browser, base, cookies, authorize, back, callback }
+}
+
+impl LoggedInOverHttp {
+    /// `POST path` of the JSON `body` with the browser's cookies: the status and the body.
+    pub async fn post_json(&self, path: &str, body: &'static str) -> (u16, String) {
+        let reply = self
+            .browser
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("cookie", self.cookies.header())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (reply.status().as_u16(), reply.text().await.unwrap())
+    }
+}
