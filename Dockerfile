@@ -52,7 +52,8 @@ RUN target="$(uname -m)-unknown-linux-gnu" \
 #   Updating that crate in Cargo.lock, then rebuilding, is what updates the roots.
 # - Names: the binary resolves them itself (hickory), from the /etc/hosts and /etc/resolv.conf
 #   that the container runtime mounts; no glibc NSS, no nsswitch.conf. .ci/container proves it:
-#   the image signs a person in with a stand-in Zoom named only in the engine's /etc/hosts.
+#   the image logs a person in with a stand-in Zoom that it reaches only through the address the
+#   engine's /etc/hosts gives.
 # - The user: numeric (65532:65532), so no /etc/passwd is looked up; Kubernetes' runAsNonRoot
 #   accepts a numeric user. No /tmp either: the service writes no file.
 FROM scratch

@@ -1,8 +1,8 @@
 //! The image under a real container engine, as users run it with docker: podman 4.3 (Debian's),
 //! driven by `.ci/container`, which builds the image from the Dockerfile first. The image holds the
 //! static binary alone; it runs read-only, without capabilities, from secret files; the engine
-//! stops it and reloads it; it signs a person in with a stand-in Zoom that only the engine's files
-//! name; Compose runs it behind nginx; `podman kube play` runs the Kubernetes Deployment.
+//! stops it and reloads it; it logs a person in with a stand-in Zoom found through the engine's
+//! /etc/hosts; Compose runs it behind nginx; `podman kube play` runs the Kubernetes Deployment.
 //!
 //! Where podman here differs from docker or Kubernetes, the workaround is written beside it. From
 //! the host, traffic goes only to 127.0.0.1 (published ports); between containers, only over the
@@ -277,7 +277,7 @@ fn sighup_from_the_engine_signs_with_a_changed_secret_file_without_failing_a_req
     load.wait_for_answers(20);
     secrets.write("sdk-secret", "engine-secret-second");
     podman_ok(["kill", "--signal", "HUP", &container.name]);
-    let reloaded = container.wait_for_log("reloaded the SDK credentials", Duration::from_secs(10));
+    let reloaded = container.wait_for_log("SIGHUP: reloaded the secrets", Duration::from_secs(10));
     assert!(reloaded.is_some(), "no reload:\n{}", container.logs());
     std::thread::sleep(Duration::from_millis(200));
     let (answered, failed) = load.stop();
@@ -334,8 +334,8 @@ impl Drop for Forwarder {
 }
 
 #[tokio::test]
-async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_hosts_file() {
-    let Some(engine) = Engine::prepared("signing in from the image") else {
+async fn the_image_logs_in_with_a_stand_in_zoom_it_finds_through_the_engines_hosts_file() {
+    let Some(engine) = Engine::prepared("logging in with Zoom from the image") else {
         return;
     };
     // The service calls Zoom over plain http only at `localhost` (anything else must be https, which
@@ -343,10 +343,10 @@ async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_ho
     // `localhost`, and the engine's /etc/hosts sends it away from the container's own loopback,
     // where nothing listens, to the gateway of the network the test made, where the test forwards
     // it to the stand-in on the host's loopback. (hickory answers `localhost` itself only for what
-    // the hosts file lacks: here IPv6, ::1, the container's own, refused.) So the sign-in works
+    // the hosts file lacks: here IPv6, ::1, the container's own, refused.) So the login works
     // only if the binary, in an image without /etc, reads the /etc/hosts the engine mounted. The
     // engine's resolv.conf names only the container's loopback: no lookup can leave the machine.
-    let network = Network::create("sign-in");
+    let network = Network::create("login");
     let gateway = podman_ok(["network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}", &network.name]);
     let port = free_port();
     let public_url = format!("http://127.0.0.1:{port}/");
@@ -383,7 +383,7 @@ async fn the_image_signs_in_with_a_stand_in_zoom_it_finds_through_the_engines_ho
     args.extend_from_slice(&AS_USERS_RUN_IT);
     args.extend_from_slice(&SDK_FILE_SETTINGS);
     args.push(&engine.image);
-    let container = Container::run("sign-in", &args);
+    let container = Container::run("login", &args);
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     container.wait_until_serving(addr);
     container.process().assert_locked_down();
