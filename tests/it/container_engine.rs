@@ -50,15 +50,35 @@ fn meeting_sdk_files(secret: &str) -> SecretFiles {
     SecretFiles::for_the_service(&[("sdk-key", "engine-sdk-key"), ("sdk-secret", secret)])
 }
 
-/// A container of the image, as users run it, on its own network, port 4000 published on a free
-/// loopback port, with `settings` (podman options) and then `arguments` for the binary.
-fn run_image(engine: &Engine, what: &str, network: &Network, settings: &[&str], arguments: &[&str]) -> Container {
-    let mut args = vec!["--network", &network.name, "--publish", "127.0.0.1::4000"];
-    args.extend_from_slice(&AS_USERS_RUN_IT);
-    args.extend_from_slice(settings);
-    args.push(&engine.image);
-    args.extend_from_slice(arguments);
-    Container::run(what, &args)
+/// The image serving as users run it, on a network of its own, port 4000 published on a free
+/// loopback port (`addr`); removed, then its network, when dropped.
+struct Serving {
+    container: Container,
+    addr: SocketAddr,
+    _network: Network,
+}
+
+impl Serving {
+    /// With `settings` (podman options), then `arguments` for the binary.
+    fn start(engine: &Engine, what: &str, settings: &[&str], arguments: &[&str]) -> Self {
+        let network = Network::create(what);
+        let mut args = vec!["--network", &network.name, "--publish", "127.0.0.1::4000"];
+        args.extend_from_slice(&AS_USERS_RUN_IT);
+        args.extend_from_slice(settings);
+        args.push(&engine.image);
+        args.extend_from_slice(arguments);
+        let container = Container::run(what, &args);
+        let addr = container.published(4000);
+        container.wait_until_serving(addr);
+        Self { container, addr, _network: network }
+    }
+
+    /// With the Meeting SDK credentials from `secrets` ([`meeting_sdk_files`]) mounted read-only
+    /// at [`SECRETS`], and `settings`.
+    fn with_secret_files(engine: &Engine, what: &str, secrets: &SecretFiles, settings: &[&str]) -> Self {
+        let mount = secrets.mount_at(SECRETS);
+        Self::start(engine, what, &[&["--volume", &mount][..], &SDK_FILE_SETTINGS, settings].concat(), &[])
+    }
 }
 
 /// The value of header `name` in a raw HTTP answer.
@@ -151,12 +171,9 @@ fn the_container_signs_read_only_without_capabilities_from_secret_files_and_repo
     let Some(engine) = Engine::prepared("the image run as users run it") else {
         return;
     };
-    let network = Network::create("run");
     let secrets = meeting_sdk_files("engine-secret-run");
-    let mount = secrets.mount_at(SECRETS);
-    let container = run_image(&engine, "run", &network, &[&["--volume", &mount][..], &SDK_FILE_SETTINGS].concat(), &[]);
-    let addr = container.published(4000);
-    container.wait_until_serving(addr);
+    let service = Serving::with_secret_files(&engine, "run", &secrets, &[]);
+    let (container, addr) = (&service.container, service.addr);
     container.process().assert_locked_down();
 
     // The image's own HEALTHCHECK, run by the engine. (Without systemd podman cannot time it on
@@ -182,10 +199,8 @@ fn demo_mode_serves_the_join_page_from_an_empty_environment() {
     let Some(engine) = Engine::prepared("the image in demo mode") else {
         return;
     };
-    let network = Network::create("demo");
-    let container = run_image(&engine, "demo", &network, &[], &["--demo"]);
-    let addr = container.published(4000);
-    container.wait_until_serving(addr);
+    let service = Serving::start(&engine, "demo", &[], &["--demo"]);
+    let addr = service.addr;
     let page = raw_http(addr, &raw_get("/", &addr.to_string())).unwrap();
     assert_eq!(status_of(&page), 200, "{page}");
     assert!(page.contains(r#"data-demo="true""#), "{page}");
@@ -217,14 +232,11 @@ fn podman_stop_under_load_fails_no_request_and_exits_0_within_the_shutdown_timeo
     let Some(engine) = Engine::prepared("stopping the container under load") else {
         return;
     };
-    let network = Network::create("stop");
     let secrets = meeting_sdk_files("engine-secret-stop");
-    let (mount, timeout) =
-        (secrets.mount_at(SECRETS), format!("SIGNER_SHUTDOWN_TIMEOUT={}", SHUTDOWN_TIMEOUT.as_secs()));
-    let settings = [&["--volume", &mount, "--env", "SIGNER_RATE_LIMIT=off", "--env", &timeout][..], &SDK_FILE_SETTINGS];
-    let container = run_image(&engine, "stop", &network, &settings.concat(), &[]);
-    let addr = container.published(4000);
-    container.wait_until_serving(addr);
+    let timeout = format!("SIGNER_SHUTDOWN_TIMEOUT={}", SHUTDOWN_TIMEOUT.as_secs());
+    let settings = ["--env", "SIGNER_RATE_LIMIT=off", "--env", &timeout];
+    let service = Serving::with_secret_files(&engine, "stop", &secrets, &settings);
+    let (container, addr) = (&service.container, service.addr);
 
     // A request fails when it gets anything but a whole 200; one refused at connect, or closed
     // before any answer, was not accepted: expected once the listener closes.
@@ -251,13 +263,10 @@ fn sighup_from_the_engine_signs_with_a_changed_secret_file_without_failing_a_req
     let Some(engine) = Engine::prepared("reloading the container's secrets") else {
         return;
     };
-    let network = Network::create("reload");
     let secrets = meeting_sdk_files("engine-secret-first");
-    let mount = secrets.mount_at(SECRETS);
-    let settings = [&["--volume", &mount, "--env", "SIGNER_RATE_LIMIT=off"][..], &SDK_FILE_SETTINGS];
-    let container = run_image(&engine, "reload", &network, &settings.concat(), &[]);
-    let addr = container.published(4000);
-    container.wait_until_serving(addr);
+    let settings = ["--env", "SIGNER_RATE_LIMIT=off"];
+    let service = Serving::with_secret_files(&engine, "reload", &secrets, &settings);
+    let (container, addr) = (&service.container, service.addr);
 
     // Every request during the reload must get a signature made with one secret or the other.
     let load = Load::start(addr, 2, |answer| {
