@@ -1,10 +1,11 @@
-//! What the container image does, without Docker (there is no engine here): the statically
-//! linked release binary, run with an empty environment but its settings, as uid/gid 65532, from
-//! an empty directory, answers `healthcheck` and a signature request; and, chrooted into a root
-//! file system as bare as the distroless image's (the binary, `/dev/urandom`, `/etc/hosts`,
-//! `/etc/resolv.conf`: no libc, no NSS modules, no `nsswitch.conf`), signs a person in with a
-//! stand-in Zoom named by host name (`http://localhost:PORT`), which only the binary's own resolver
-//! (hickory) can find there, not glibc's.
+//! What the container image does, without a container engine (`container_engine` runs the image
+//! itself under podman, from `.ci/container`): the statically linked release binary, run with an
+//! empty environment but its settings, as uid/gid 65532, from an empty directory, answers
+//! `healthcheck` and a signature request; and, chrooted into a root file system as bare as the
+//! image's with what a runtime adds (the binary, `/dev/urandom`, `/etc/hosts`, `/etc/resolv.conf`:
+//! no libc, no NSS modules, no `nsswitch.conf`), signs a person in with a stand-in Zoom named by
+//! host name (`http://localhost:PORT`), which only the binary's own resolver (hickory) can find
+//! there, not glibc's.
 //!
 //! Needs root (to drop to uid 65532, and to chroot); skips otherwise, unless `CI` is set.
 
@@ -149,7 +150,7 @@ fn the_static_binary_runs_as_nonroot_from_an_empty_directory_with_only_its_setti
 /// Where coreutils puts `chroot` (Debian, Ubuntu).
 const CHROOT: &str = "/usr/sbin/chroot";
 
-/// A root file system as bare as the distroless image's: the binary, and what the container
+/// A root file system as bare as the image's (`scratch`): the binary, and what the container
 /// runtime provides: `/dev/urandom` and `/dev/random` (the static binary's `getrandom` 0.3 reads
 /// them: `dlsym` cannot find glibc's `getrandom` in a static executable), `/etc/resolv.conf` and
 /// `/etc/hosts`. No libc, so no NSS module to load, and no `/etc/nsswitch.conf`.

@@ -6,8 +6,8 @@
 //!
 //! Where podman here differs from docker or Kubernetes, the workaround is written beside it. From
 //! the host, traffic goes only to 127.0.0.1 (published ports); between containers, only over the
-//! networks these tests create. Without what `.ci/container` prepares these skip, saying why
-//! (failing under `CI`: `.ci/run` skips them in its `cargo test` because `.ci/container` ran them).
+//! networks these tests create. Without what `.ci/container` prepares these skip, saying why, and
+//! fail under `CI` (`.ci/run`'s `cargo test` leaves them out: `.ci/container` runs them, once).
 
 use crate::helpers::engine::{
     Container, Engine, Load, NONROOT, Network, Outcome, SecretFiles, bounded, podman, podman_ok, post_signature_within,
