@@ -27,8 +27,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 /// `docker run --read-only --cap-drop=ALL --security-opt=no-new-privileges`, as users type it.
-/// podman's `--read-only` also mounts writable tmpfs on /run, /tmp and /var/tmp, which docker's does
-/// not: `--read-only-tmpfs=false` makes it docker's, with no writable directory at all.
+/// podman's `--read-only` also mounts writable tmpfs on /run, /tmp and /var/tmp, which docker's
+/// does not: `--read-only-tmpfs=false` makes it docker's, with no writable directory at all.
 const AS_USERS_RUN_IT: [&str; 4] =
     ["--read-only", "--read-only-tmpfs=false", "--cap-drop=ALL", "--security-opt=no-new-privileges"];
 
@@ -347,14 +347,16 @@ async fn the_image_logs_in_with_a_stand_in_zoom_it_finds_through_the_engines_hos
     let Some(engine) = Engine::prepared("logging in with Zoom from the image") else {
         return;
     };
-    // The service calls Zoom over plain http only at `localhost` (anything else must be https, which
-    // no stand-in can serve: the binary trusts only the roots compiled into it). So the name is
-    // `localhost`, and the engine's /etc/hosts sends it away from the container's own loopback,
-    // where nothing listens, to the gateway of the network the test made, where the test forwards
-    // it to the stand-in on the host's loopback. (hickory answers `localhost` itself only for what
-    // the hosts file lacks: here IPv6, ::1, the container's own, refused.) So the login works
-    // only if the binary, in an image without /etc, reads the /etc/hosts the engine mounted. The
-    // engine's resolv.conf names only the container's loopback: no lookup can leave the machine.
+    // The service calls Zoom over plain http only at `localhost` (anything else must be https,
+    // which no stand-in can serve: the binary trusts only the roots compiled into it). So the name
+    // is `localhost`, and the engine's /etc/hosts (--add-host) gives it the address of the gateway
+    // of the network the test made, where the test forwards to the stand-in on the host's
+    // loopback. Every other address `localhost` can have there is the container's own loopback,
+    // where nothing listens: the host's `127.0.0.1 localhost`, which podman copies in, and ::1,
+    // which hickory answers itself for what the file lacks. So the login works only if the binary,
+    // in an image without /etc, reads the /etc/hosts the engine mounted (without the --add-host it
+    // fails: tried). The engine's resolv.conf names only the container's loopback: no lookup can
+    // leave the machine.
     let network = Network::create("login");
     let gateway = podman_ok(["network", "inspect", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}", &network.name]);
     let port = free_port();
@@ -616,7 +618,7 @@ fn compose_runs_the_signer_healthy_behind_nginx_unpublished_and_down_leaves_noth
     assert_eq!(ComposeProject::leftovers(), Vec::<String>::new(), "left behind by down");
 }
 
-/// The Kubernetes Deployment as written, and the CI overlay: only what podman 4.3 cannot do changed.
+/// The CI overlay of the Kubernetes Deployment: only what podman 4.3 cannot do is changed.
 struct KubeOverlay {
     dir: tempfile::TempDir,
     /// The hostPort each named containerPort is published on.

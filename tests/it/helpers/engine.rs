@@ -1,7 +1,7 @@
-//! The container engine (podman) for `container_engine`: every `podman` call bounded in time, what a
-//! test makes (containers, networks) named and labelled for it and removed when dropped (also when
-//! the test fails), the credentials as files for uid 65532, and what the kernel says about a
-//! container's process.
+//! The container engine (podman) for `container_engine`: every `podman` call bounded in time,
+//! what a test makes (containers, networks) named and labelled for it and removed when dropped
+//! (also when the test fails), the credentials as files for uid 65532, what the kernel says about
+//! a container's process, and a load of signature requests.
 //!
 //! `.ci/container` prepares what these need and then runs them: podman with its settings
 //! (`CONTAINERS_CONF`), the image built from the Dockerfile (`ZOOM_SIGNER_TEST_IMAGE`), the nginx

@@ -145,9 +145,9 @@ pub fn static_release_binary() -> &'static Path {
         let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
         let target_dir = root.join("target/static");
         let mut build = Command::new(env!("CARGO"));
-        // Without what cargo sets for a test process (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …): build
-        // scripts (ring's) rerun when those change, so the same build from a shell and from here
-        // would rebuild each other's dependencies every time.
+        // Without what cargo sets for a test process (CARGO_PKG_NAME, CARGO_MANIFEST_DIR, …):
+        // build scripts (ring's) rerun when those change, so the same build from a shell and from
+        // here would rebuild each other's dependencies every time.
         for (name, _) in std::env::vars_os() {
             let name_text = name.to_string_lossy();
             let set_by_cargo_test = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_"]
