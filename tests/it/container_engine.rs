@@ -10,7 +10,8 @@
 //! fail under `CI` (`.ci/run`'s `cargo test` leaves them out: `.ci/container` runs them, once).
 
 use crate::helpers::engine::{
-    Container, Engine, Load, NONROOT, Network, Outcome, SecretFiles, bounded, podman, podman_ok, post_signature_within,
+    Container, Engine, Load, NONROOT, Network, Outcome, SecretFiles, bounded, bounded_command, podman, podman_ok,
+    post_signature_within,
 };
 use crate::helpers::process::static_release_binary;
 use crate::helpers::stand_in_zoom::Route;
@@ -469,13 +470,11 @@ impl ComposeProject {
 
     /// `docker-compose -p PROJECT -f compose.yaml -f compose.stand-in.yaml args…`, not waited for.
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new("timeout");
+        let mut command = bounded_command("docker-compose");
         command
-            .args(["--kill-after=10", "180", "docker-compose", "--no-ansi", "-p", PROJECT])
-            .args(["-f", "compose.yaml", "-f", "compose.stand-in.yaml"])
+            .args(["--no-ansi", "-p", PROJECT, "-f", "compose.yaml", "-f", "compose.stand-in.yaml"])
             .args(args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null());
+            .current_dir(self.dir.path());
         command
     }
 

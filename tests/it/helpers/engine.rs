@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 /// The uid and gid the image runs as.
 pub const NONROOT: u32 = 65532;
-/// The label on every container and network a test makes, so `.ci/container` can find leftovers.
+/// The label on every container and network a test makes (their names start with
+/// `zoom-signer-test`, which is what `.ci/container` looks for to clean up).
 pub const TEST_LABEL: &str = "io.zoom-signer.test=container_engine";
 /// Longest any one `podman` (or `docker-compose`) call may take, in seconds.
 const CALL_LIMIT: &str = "180";
@@ -52,18 +53,20 @@ pub fn test_name(what: &str) -> String {
     format!("zoom-signer-test-{}-{what}", std::process::id())
 }
 
-/// `program args…` under `timeout`: killed if it takes longer than [`CALL_LIMIT`].
+/// `program` under `timeout`: killed if it takes longer than [`CALL_LIMIT`]; add its arguments.
+pub fn bounded_command(program: &str) -> Command {
+    let mut command = Command::new("timeout");
+    command.args(["--kill-after=10", CALL_LIMIT, program]).stdin(Stdio::null());
+    command
+}
+
+/// `program args…` under `timeout` ([`bounded_command`]), waited for.
 pub fn bounded<I, S>(program: &str, args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    Command::new("timeout")
-        .args(["--kill-after=10", CALL_LIMIT, program])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{program} cannot be run: {e}"))
+    bounded_command(program).args(args).output().unwrap_or_else(|e| panic!("{program} cannot be run: {e}"))
 }
 
 /// `podman args…`, bounded in time; its output whatever the outcome.
