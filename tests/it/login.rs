@@ -734,10 +734,9 @@ async fn a_200_mb_token_reply_leaves_the_services_memory_flat() {
     let zoom = crate::helpers::stand_in_zoom_for(&format!("http://127.0.0.1:{port}/"), None);
     let dir = tempfile::tempdir().unwrap();
     let running = binary_with_login(dir.path(), &zoom, port);
-    let base = format!("http://{}", running.addr);
     let before = running.peak_memory();
     zoom.set_fault(Fault::HugeReply(200 * 1024 * 1024));
-    let (status, page) = crate::helpers::log_in_over_socket(&base, &zoom).await.unwrap_err();
+    let (status, _, page) = crate::helpers::log_in_over_http(running.addr, &zoom).await.callback;
     assert_eq!(status, 502);
     assert!(page.contains("longer than 64 KiB"), "{page}");
     let grown = running.peak_memory().saturating_sub(before);
@@ -751,19 +750,12 @@ async fn a_zoom_that_echoes_the_request_puts_no_credential_in_the_log() {
     let zoom = crate::helpers::stand_in_zoom_for(&format!("http://127.0.0.1:{port}/"), None);
     let dir = tempfile::tempdir().unwrap();
     let running = binary_with_login(dir.path(), &zoom, port);
-    let base = format!("http://{}", running.addr);
-    let cookies = crate::helpers::log_in_over_socket(&base, &zoom).await.unwrap();
+    let browser = crate::helpers::log_in_over_http(running.addr, &zoom).await;
     zoom.set_fault(Fault::Echo);
-    assert_eq!(crate::helpers::log_in_over_socket(&base, &zoom).await.unwrap_err().0, 502);
-    let zak = reqwest::Client::new()
-        .post(format!("{base}/signature"))
-        .header(header::COOKIE, cookies.header())
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(zak.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(crate::helpers::log_in_over_http(running.addr, &zoom).await.callback.0, 502);
+    let (status, _) =
+        browser.post_json("/signature", r#"{"meetingNumber": "123456789", "role": 0, "userToken": "zak"}"#).await;
+    assert_eq!(status, 502);
     let log = running.stop();
     assert!(log.contains("[redacted]"), "the echo reached the audit lines, scrubbed:\n{log}");
     let config = zoom.config();

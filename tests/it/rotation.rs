@@ -4,9 +4,7 @@
 
 use crate::helpers::process::{Running, signer_in};
 use crate::helpers::stand_in_zoom::StandInZoom;
-use crate::helpers::{
-    MEETING_BODY, json_of, log_in_over_socket, raw_http, raw_post, signed_in_over_socket, stand_in_zoom_for, verify_jwt,
-};
+use crate::helpers::{MEETING_BODY, json_of, log_in_over_http, raw_http, raw_post, stand_in_zoom_for, verify_jwt};
 use base64::Engine;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -150,15 +148,13 @@ async fn sighup_rotates_the_oauth_client_secret() {
         ("ZOOM_OAUTH_CLIENT_SECRET_FILE", files.write("oauth-secret", &config.client_secret).display().to_string()),
     ];
     let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
-    let base = format!("http://{}", running.addr);
-    assert!(log_in_over_socket(&base, &zoom).await.is_ok());
+    assert!(log_in_over_http(running.addr, &zoom).await.succeeded());
     // The app's secret is rotated in the Marketplace: the old one stops working at Zoom.
     zoom.rotate_client_secret("rotated-oauth-secret-0123456789");
-    let (refused, _page) = log_in_over_socket(&base, &zoom).await.unwrap_err();
-    assert_eq!(refused, 502);
+    assert_eq!(log_in_over_http(running.addr, &zoom).await.callback.0, 502);
     files.write("oauth-secret", "rotated-oauth-secret-0123456789");
     running.reload().unwrap();
-    assert!(log_in_over_socket(&base, &zoom).await.is_ok(), "{}", running.log());
+    assert!(log_in_over_http(running.addr, &zoom).await.succeeded(), "{}", running.log());
     let log = running.stop();
     assert!(!log.contains("rotated-oauth-secret-0123456789"), "{log}");
 }
@@ -174,12 +170,11 @@ async fn sighup_rotates_the_sdk_secret_that_is_also_the_oauth_client() {
         ("ZOOM_MEETING_SDK_SECRET_FILE", files.write("sdk-secret", &config.client_secret).display().to_string()),
     ];
     let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
-    let base = format!("http://{}", running.addr);
-    assert!(log_in_over_socket(&base, &zoom).await.is_ok());
+    assert!(log_in_over_http(running.addr, &zoom).await.succeeded());
     zoom.rotate_client_secret("rotated-general-app-secret-0123");
     files.write("sdk-secret", "rotated-general-app-secret-0123");
     running.reload().unwrap();
-    assert!(log_in_over_socket(&base, &zoom).await.is_ok(), "the OAuth client follows the SDK pair");
+    assert!(log_in_over_http(running.addr, &zoom).await.succeeded(), "the OAuth client follows the SDK pair");
     let signature =
         json_of(&post(running.addr, "/signature", "", MEETING_BODY))["signature"].as_str().unwrap().to_owned();
     assert!(verify_jwt(&signature, "rotated-general-app-secret-0123").is_ok());
@@ -195,24 +190,24 @@ async fn session_keys_rotate_without_signing_anybody_out() {
     let client =
         [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
     let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
-    let base = format!("http://{}", running.addr);
-    let old = log_in_over_socket(&base, &zoom).await.unwrap();
+    let old = log_in_over_http(running.addr, &zoom).await;
+    assert!(old.succeeded());
 
     // Step 1: the new key is added second (on every replica): it opens, the old one still encrypts.
     files.write("session-keys", &format!("{},{}", key(1), key(2)));
     running.reload().unwrap();
-    assert!(signed_in_over_socket(&base, &old).await);
+    assert!(old.is_logged_in().await);
     // Step 2: the new key moves first: new sessions are made with it, old ones still open.
     files.write("session-keys", &format!("{}\n{}", key(2), key(1)));
     running.reload().unwrap();
-    let new = log_in_over_socket(&base, &zoom).await.unwrap();
-    assert!(signed_in_over_socket(&base, &old).await, "the old session is still good");
-    assert!(signed_in_over_socket(&base, &new).await);
+    let new = log_in_over_http(running.addr, &zoom).await;
+    assert!(old.is_logged_in().await, "the old session is still good");
+    assert!(new.is_logged_in().await);
     // Step 3, a session lifetime later: the old key goes; only sessions made with it end.
     files.write("session-keys", &key(2));
     running.reload().unwrap();
-    assert!(signed_in_over_socket(&base, &new).await);
-    assert!(!signed_in_over_socket(&base, &old).await, "sessions of a dropped key end");
+    assert!(new.is_logged_in().await);
+    assert!(!old.is_logged_in().await, "sessions of a dropped key end");
     running.stop();
 }
 
@@ -225,12 +220,11 @@ async fn a_bad_new_session_key_is_refused_and_the_old_one_kept() {
     let client =
         [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
     let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
-    let base = format!("http://{}", running.addr);
-    let cookies = log_in_over_socket(&base, &zoom).await.unwrap();
+    let browser = log_in_over_http(running.addr, &zoom).await;
     files.write("session-keys", &format!("{},c2hvcnQ=", key(3)));
     let refusal = running.reload().unwrap_err();
     assert!(refusal.contains("SIGNER_SESSION_KEY") && refusal.contains("key #2"), "{refusal}");
-    assert!(signed_in_over_socket(&base, &cookies).await, "the old key still opens the session");
+    assert!(browser.is_logged_in().await, "the old key still opens the session");
     let log = running.stop();
     assert!(!log.contains(&key(3)) && !log.contains(&key(1)), "{log}");
 }

@@ -148,36 +148,6 @@ pub async fn start_login(state: &AppState, zoom: &StandInZoom, start: &str) -> R
     Returning { cookies, callback, back, authorize }
 }
 
-/// Logs in to the service at `base` (a real socket) through the stand-in, as a browser does: the
-/// browser's cookies, or the status and page of a callback that did not sign in.
-pub async fn log_in_over_socket(base: &str, zoom: &StandInZoom) -> Result<Cookies, (u16, String)> {
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mut cookies = Cookies::default();
-    let started = browser.get(format!("{base}/auth/zoom/start")).send().await.unwrap();
-    assert_eq!(started.status(), StatusCode::FOUND);
-    cookies.take(started.headers());
-    let back = zoom.consent(started.headers()[header::LOCATION].to_str().unwrap()).await;
-    let callback = format!("{base}{}?{}", back.url.path(), back.url.query().unwrap());
-    let finished = browser.get(callback).header(header::COOKIE, cookies.header()).send().await.unwrap();
-    if finished.status() != StatusCode::FOUND {
-        return Err((finished.status().as_u16(), finished.text().await.unwrap()));
-    }
-    cookies.take(finished.headers());
-    Ok(cookies)
-}
-
-/// Whether the service at `base` says the browser with `cookies` is signed in.
-pub async fn signed_in_over_socket(base: &str, cookies: &Cookies) -> bool {
-    let reply = reqwest::Client::new()
-        .get(format!("{base}/auth/zoom/session"))
-        .header(header::COOKIE, cookies.header())
-        .send()
-        .await
-        .unwrap();
-    let session: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
-    session["signedIn"] == true
-}
-
 /// A browser on a real socket (no redirects followed, cookies kept by hand) that has logged in at
 /// a running service with the stand-in's consent: what it saw on the way.
 pub struct LoggedInOverHttp {
@@ -219,6 +189,24 @@ pub async fn log_in_over_http(addr: std::net::SocketAddr, zoom: &StandInZoom) ->
 }
 
 impl LoggedInOverHttp {
+    /// Whether the callback signed the browser in (302 back to the page).
+    pub fn succeeded(&self) -> bool {
+        self.callback.0 == 302
+    }
+
+    /// Whether the service says this browser is signed in now (`GET /auth/zoom/session`).
+    pub async fn is_logged_in(&self) -> bool {
+        let reply = self
+            .browser
+            .get(format!("{}/auth/zoom/session", self.base))
+            .header("cookie", self.cookies.header())
+            .send()
+            .await
+            .unwrap();
+        let session: serde_json::Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+        session["signedIn"] == true
+    }
+
     /// `POST path` of the JSON `body` with the browser's cookies: the status and the body.
     pub async fn post_json(&self, path: &str, body: &'static str) -> (u16, String) {
         let reply = self
