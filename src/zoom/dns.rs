@@ -1,6 +1,6 @@
 //! Name resolution for the client without glibc: the statically linked binary cannot load NSS
 //! modules, so `getaddrinfo` is not used. hickory's stub resolver reads `/etc/resolv.conf` and
-//! `/etc/hosts` itself (the distroless image has both from the container runtime) and asks the
+//! `/etc/hosts` itself (in the container image both come from the container runtime) and asks the
 //! name servers there for both IPv4 and IPv6 addresses (reqwest tries them in turn).
 
 use hickory_resolver::TokioResolver;
