@@ -200,9 +200,9 @@ async fn the_page_is_served_without_any_credential() {
 #[tokio::test]
 async fn the_page_says_whether_sign_in_with_zoom_is_on() {
     let html = |state| async move { String::from_utf8(send_to(state, request(Method::GET, "/")).await.body).unwrap() };
-    assert!(html(test_state()).await.contains(r#"data-sign-in="false""#));
+    assert!(html(test_state()).await.contains(r#"data-login="false""#));
     let page = zoom_signer::http::page::JoinPage::new("6.2.0", false).with_login(true);
-    assert!(html(state_with_options(Options { page, ..test_options() })).await.contains(r#"data-sign-in="true""#));
+    assert!(html(state_with_options(Options { page, ..test_options() })).await.contains(r#"data-login="true""#));
     // Start-up turns it on with SIGNER_ZOOM_SIGN_IN=on, and leaves the rest of the page as it was.
     let settings = |extra: &[&str]| {
         let base = ["zoom-signer", "--sdk-key", KEY, "--sdk-secret", SECRET, "--web-sdk-version", "5.1.4"];
@@ -210,9 +210,9 @@ async fn the_page_says_whether_sign_in_with_zoom_is_on() {
         AppState::from_settings(&Settings::from_cli(cli).unwrap()).unwrap()
     };
     let on = html(settings(&["--zoom-sign-in", "on", "--public-url", "http://127.0.0.1:4000/zoom/"])).await;
-    assert!(on.contains(r#"data-sign-in="true""#) && on.contains(r#"data-sdk-version="5.1.4""#), "{on}");
+    assert!(on.contains(r#"data-login="true""#) && on.contains(r#"data-sdk-version="5.1.4""#), "{on}");
     let off = html(settings(&[])).await;
-    assert!(off.contains(r#"data-sign-in="false""#) && off.contains(r#"data-demo="false""#), "{off}");
+    assert!(off.contains(r#"data-login="false""#) && off.contains(r#"data-demo="false""#), "{off}");
 }
 
 #[tokio::test]

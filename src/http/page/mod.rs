@@ -104,7 +104,7 @@ impl JoinPage {
         page.render()
     }
 
-    /// Whether the page offers "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): its `data-sign-in`.
+    /// Whether the page offers "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): its `data-login`.
     pub fn with_login(mut self, on: bool) -> Self {
         self.login = on;
         self.render()
@@ -129,7 +129,7 @@ impl JoinPage {
             .replace("__SDK_ORIGIN__", self.cloud.sdk_origin())
             .replace("__WEB_ENDPOINT__", self.cloud.web_endpoint())
             .replace("__DEMO__", flag(self.demo))
-            .replace("__SIGN_IN__", flag(self.login));
+            .replace("__LOGIN__", flag(self.login));
         self.html = Bytes::from(html);
         let policy = content_security_policy(self.cloud, &self.frame_ancestors);
         self.csp = HeaderValue::from_str(&policy).expect("a validated source list is a valid header");
