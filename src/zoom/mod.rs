@@ -9,6 +9,9 @@
 //! no redirect followed; nothing retried. Errors ([`ZoomError`]) name the endpoint and what failed,
 //! and never carry a token, code, verifier or secret.
 //!
+//! [`webhook`] is the other direction: Zoom calling the app (event notifications), authenticated
+//! with the app's Secret Token; pure, no client involved.
+//!
 //! Imports `signature` only; `http` builds a [`ZoomSettings`] from the login settings.
 
 mod api;
@@ -16,12 +19,14 @@ mod cloud;
 mod dns;
 mod error;
 mod oauth;
+pub mod webhook;
 
 pub use api::{MAX_REPLY_BYTES, UserTokenKind, ZoomMeeting, ZoomUser};
 pub use cloud::ZoomCloud;
 pub use error::{Endpoint, ZoomError};
 pub use oauth::{AccessToken, Authorization, MAX_ACCESS_TOKEN_LIFETIME};
 pub use url::Url;
+pub use webhook::{WebhookEvent, WebhookEventKind, WebhookSecret};
 
 /// The Zoom Web SDK version the join page loads unless told otherwise (`SIGNER_WEB_SDK_VERSION`).
 pub const DEFAULT_WEB_SDK_VERSION: &str = "6.2.0";
