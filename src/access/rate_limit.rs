@@ -19,6 +19,12 @@ impl RateLimit {
     /// `SIGNER_RATE_LIMIT`'s default: 30 requests a minute per client.
     pub const DEFAULT: RateLimit = RateLimit { count: 30, period: Duration::from_secs(60) };
 
+    /// `SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`'s default: 600 deliveries a minute per sending address.
+    /// Zoom sends every account's events from a few addresses, in bursts (retries included), so
+    /// it is far above the browsers' limit; still a bound on what one address makes the service
+    /// hash.
+    pub const WEBHOOK_DEFAULT: RateLimit = RateLimit { count: 600, period: Duration::from_secs(60) };
+
     /// `COUNT/PERIOD` (`second`, `minute`, `hour`), or `off` for `None`.
     pub fn parse(text: &str) -> Result<Option<Self>, String> {
         let text = text.trim();
@@ -149,6 +155,10 @@ mod tests {
         assert_eq!(RateLimit::parse("5/Second").unwrap().unwrap().period, Duration::from_secs(1));
         assert_eq!(RateLimit::parse("off").unwrap(), None);
         assert_eq!(RateLimit::parse(&RateLimit::DEFAULT.to_string()).unwrap(), Some(RateLimit::DEFAULT));
+        assert_eq!(
+            RateLimit::parse(&RateLimit::WEBHOOK_DEFAULT.to_string()).unwrap(),
+            Some(RateLimit::WEBHOOK_DEFAULT)
+        );
         for bad in ["30", "0/minute", "x/minute", "30/day", "-1/hour", ""] {
             assert!(RateLimit::parse(bad).is_err(), "{bad}");
         }

@@ -304,6 +304,37 @@ pub struct Cli {
     #[arg(long = "zoom-api-url", env = "SIGNER_ZOOM_API_URL", hide_env_values = true, value_name = "URL")]
     pub zoom_api_url: Option<String>,
 
+    /// Zoom's webhooks: the app's Secret Token (Marketplace: Features > Access > Secret Token).
+    /// Set, POST /webhooks/zoom answers Zoom's event notifications; unset, it answers 404.
+    /// Prefer the environment or the _FILE form over this flag.
+    #[arg(
+        long = "zoom-webhook-secret",
+        env = "SIGNER_ZOOM_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub zoom_webhook_secret: Option<SecretString>,
+
+    /// File holding the webhook Secret Token; one trailing newline is trimmed.
+    #[arg(
+        long = "zoom-webhook-secret-file",
+        env = "SIGNER_ZOOM_WEBHOOK_SECRET_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub zoom_webhook_secret_file: Option<PathBuf>,
+
+    /// Webhook deliveries per client (Zoom's senders), apart from SIGNER_RATE_LIMIT:
+    /// COUNT/PERIOD (second, minute, hour), or `off`.
+    #[arg(
+        long = "zoom-webhook-rate-limit",
+        env = "SIGNER_ZOOM_WEBHOOK_RATE_LIMIT",
+        hide_env_values = true,
+        value_name = "COUNT/PERIOD",
+        default_value_t = RateLimit::WEBHOOK_DEFAULT.to_string()
+    )]
+    pub zoom_webhook_rate_limit: String,
+
     /// Run with a random throwaway key and secret: no Zoom account needed, and Zoom rejects every
     /// signature. For trying the service and the page out.
     #[arg(long)]

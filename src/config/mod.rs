@@ -14,7 +14,7 @@ pub use tools::ToolSettings;
 
 use crate::access::{AllowedOrigins, RateLimit, TrustedProxies};
 use crate::signature::{Format, Lifetime, MeetingNumber, SessionName, Signer};
-use crate::zoom::ZoomCloud;
+use crate::zoom::{WebhookSecret, ZoomCloud};
 use clap::Parser;
 use parse::*;
 use secrecy::SecretString;
@@ -51,6 +51,8 @@ pub struct AccessSettings {
     pub allowed_sessions: Option<HashSet<SessionName>>,
     pub allowed_origins: AllowedOrigins,
     pub rate_limit: Option<RateLimit>,
+    /// `SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`: Zoom's deliveries per client, apart from `rate_limit`.
+    pub webhook_rate_limit: Option<RateLimit>,
     pub trusted_proxies: TrustedProxies,
 }
 
@@ -77,6 +79,8 @@ pub struct Settings {
     pub zoom_cloud: ZoomCloud,
     /// `SIGNER_ZOOM_SIGN_IN=on`: what "Sign in with Zoom" needs.
     pub login: Option<LoginSettings>,
+    /// `SIGNER_ZOOM_WEBHOOK_SECRET`: when set, `POST /webhooks/zoom` answers Zoom's webhooks.
+    pub webhook_secret: Option<WebhookSecret>,
     /// What the settings were read from, to read the `_FILE` ones again on reload.
     source: Cli,
 }
@@ -153,6 +157,7 @@ impl Settings {
         let metrics_listen = cli.metrics_addr.as_deref().map(parse_socket_address).transpose()?;
         let zoom_cloud = login::zoom_cloud(&cli)?;
         let login = login::login_settings(&cli, &credentials, None)?;
+        let webhook_secret = webhook_secret(&cli)?;
 
         Ok(Self {
             credentials,
@@ -171,13 +176,14 @@ impl Settings {
             metrics_listen,
             zoom_cloud,
             login,
+            webhook_secret,
             source: cli,
         })
     }
 
     /// Every secret read again from where it came from (the `_FILE` settings are read anew), for a
-    /// reload on SIGHUP: the Meeting and Video SDK pairs, the token lists, the OAuth client and the
-    /// session keys. The made-up credentials of `--demo`, and a session key made up at start, stay.
+    /// reload on SIGHUP: the Meeting and Video SDK pairs, the token lists, the OAuth client, the
+    /// session keys and the webhook Secret Token. The made-up credentials of `--demo`, and a session key made up at start, stay.
     pub fn reload_secrets(&self) -> Result<Settings, ConfigError> {
         let source = &self.source;
         let (credentials, video_credentials) = if self.demo {
@@ -187,7 +193,8 @@ impl Settings {
         };
         let access = access_settings(source)?;
         let login = login::login_settings(source, &credentials, self.login.as_ref())?;
-        Ok(Settings { credentials, video_credentials, access, login, ..self.clone() })
+        let webhook_secret = webhook_secret(source)?;
+        Ok(Settings { credentials, video_credentials, access, login, webhook_secret, ..self.clone() })
     }
 
     /// The Video SDK signer, when Video SDK credentials are configured.
@@ -305,9 +312,19 @@ fn access_settings(cli: &Cli) -> Result<AccessSettings, ConfigError> {
         allowed_meetings: cli.allowed_meetings.as_deref().map(parse_meetings).transpose()?,
         allowed_sessions: cli.allowed_sessions.as_deref().map(parse_sessions).transpose()?,
         allowed_origins: parse_origins(&cli.allowed_origins, login::public_url(cli)?.as_ref())?,
-        rate_limit: parse_rate_limit(&cli.rate_limit)?,
+        rate_limit: parse_rate_limit("SIGNER_RATE_LIMIT", &cli.rate_limit)?,
+        webhook_rate_limit: parse_rate_limit("SIGNER_ZOOM_WEBHOOK_RATE_LIMIT", &cli.zoom_webhook_rate_limit)?,
         trusted_proxies: parse_proxies(&cli.trusted_proxies)?,
     })
+}
+
+/// The app's Secret Token for Zoom's webhooks, if set (directly or as a file).
+fn webhook_secret(cli: &Cli) -> Result<Option<WebhookSecret>, ConfigError> {
+    let secret = value_or_file(
+        ("SIGNER_ZOOM_WEBHOOK_SECRET", exposed(&cli.zoom_webhook_secret)),
+        ("SIGNER_ZOOM_WEBHOOK_SECRET_FILE", cli.zoom_webhook_secret_file.clone()),
+    )?;
+    Ok(secret.map(|secret| WebhookSecret::new(SecretString::from(secret))))
 }
 
 /// A random key and secret that Zoom has never heard of.
@@ -357,6 +374,8 @@ mod tests {
             (&["--web-sdk-version", "6.2.0\"><script>"], "SIGNER_WEB_SDK_VERSION"),
             (&["--log-format", "xml"], "SIGNER_LOG_FORMAT"),
             (&["--frame-ancestors", "self"], "SIGNER_FRAME_ANCESTORS"),
+            (&["--zoom-webhook-rate-limit", "lots"], "SIGNER_ZOOM_WEBHOOK_RATE_LIMIT"),
+            (&["--zoom-webhook-secret", ""], "SIGNER_ZOOM_WEBHOOK_SECRET"),
         ];
         for (args, variable) in cases {
             let error = with_credentials(args).unwrap_err();
@@ -418,8 +437,44 @@ mod tests {
     }
 
     #[test]
+    fn the_webhook_secret_is_given_once_and_its_rate_limit_has_its_own_default() {
+        let settings = with_credentials(&[]).unwrap();
+        assert!(settings.webhook_secret.is_none());
+        assert_eq!(settings.access.webhook_rate_limit, Some(RateLimit::WEBHOOK_DEFAULT));
+        assert_eq!(settings.access.rate_limit, RateLimit::parse("30/minute").unwrap());
+        let off = with_credentials(&["--zoom-webhook-rate-limit", "off", "--zoom-webhook-secret", "s"]).unwrap();
+        assert!(off.webhook_secret.is_some() && off.access.webhook_rate_limit.is_none());
+        let both = with_credentials(&["--zoom-webhook-secret", "s", "--zoom-webhook-secret-file", "/x"]).unwrap_err();
+        assert_eq!(both.variable, "SIGNER_ZOOM_WEBHOOK_SECRET");
+        assert!(both.problem.contains("SIGNER_ZOOM_WEBHOOK_SECRET_FILE are both set"), "{both}");
+    }
+
+    #[test]
+    fn the_webhook_secret_is_read_again_on_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("webhook-secret");
+        std::fs::write(&file, "first-token\n").unwrap();
+        let settings = with_credentials(&["--zoom-webhook-secret-file", file.to_str().unwrap()]).unwrap();
+        let first = settings.webhook_secret.clone().unwrap();
+        std::fs::write(&file, "second-token\n").unwrap();
+        let second = settings.reload_secrets().unwrap().webhook_secret.unwrap();
+        assert_ne!(first.validation_token("t"), second.validation_token("t"));
+        let expected = crate::zoom::WebhookSecret::new(SecretString::from("second-token")).validation_token("t");
+        assert_eq!(second.validation_token("t"), expected);
+    }
+
+    #[test]
     fn debug_output_hides_the_secret() {
-        let settings = Settings::from_cli(cli(&["--sdk-key", "k", "--sdk-secret", "canary-9f2"])).unwrap();
-        assert!(!format!("{settings:?}").contains("canary-9f2"));
+        let settings = Settings::from_cli(cli(&[
+            "--sdk-key",
+            "k",
+            "--sdk-secret",
+            "canary-9f2",
+            "--zoom-webhook-secret",
+            "canary-webhook-3b1",
+        ]))
+        .unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("canary-9f2") && !debug.contains("canary-webhook-3b1"), "{debug}");
     }
 }

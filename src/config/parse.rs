@@ -132,8 +132,8 @@ pub(super) fn parse_origins(list: &str, public_url: Option<&super::PublicUrl>) -
     })
 }
 
-pub(super) fn parse_rate_limit(raw: &str) -> Result<Option<RateLimit>, ConfigError> {
-    RateLimit::parse(raw).map_err(|e| ConfigError::new("SIGNER_RATE_LIMIT", e))
+pub(super) fn parse_rate_limit(variable: &'static str, raw: &str) -> Result<Option<RateLimit>, ConfigError> {
+    RateLimit::parse(raw).map_err(|e| ConfigError::new(variable, e))
 }
 
 pub(super) fn parse_proxies(list: &str) -> Result<TrustedProxies, ConfigError> {

@@ -1,4 +1,5 @@
-//! Reading a signing request: the caller's credentials first, then a JSON body of bounded size.
+//! Reading a signing request: the caller's credentials first, then a JSON body of bounded size
+//! ([`read_body`], which Zoom's webhooks use too, with their own limit).
 
 use crate::access::policy::Caller;
 use crate::http::error::{ApiError, BODY};
@@ -25,7 +26,7 @@ impl Authenticated {
         let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         let caller = secrets.policy.authenticate(authorization)?;
         require_json(headers)?;
-        let body = read_body(headers, body).await?;
+        let body = read_body(headers, body, MAX_BODY_BYTES, "a signature request is a small JSON object").await?;
         Ok(Self { secrets, caller, body })
     }
 }
@@ -40,14 +41,16 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES };
+/// The whole body, if it is at most `limit` bytes; else 413, whose reason adds `what` (what the
+/// route takes instead).
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize, what: &'static str) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit, what };
     // Refuse an announced oversize body without reading any of it.
     let announced = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+    if announced.is_some_and(|length| length > limit as u64) {
         return Err(too_large);
     }
-    axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|e| {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
         if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
             too_large
         } else {

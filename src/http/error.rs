@@ -6,6 +6,7 @@
 use crate::access::Refusal;
 use crate::observability::audit::RefusalReason;
 use crate::zoom::ZoomError;
+use crate::zoom::webhook::Unauthenticated;
 use axum::Json;
 use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
@@ -41,8 +42,9 @@ pub enum ApiError {
     OriginForbidden,
     #[error("rate limited")]
     TooManyRequests { retry_after: Duration },
+    /// Over `limit` bytes; `what` says what the route takes instead.
     #[error("body too large")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge { limit: usize, what: &'static str },
     #[error("not JSON")]
     UnsupportedMediaType,
     #[error("method not allowed")]
@@ -70,6 +72,13 @@ pub enum ApiError {
     /// `return` on `/auth/zoom/start` is not a path on this service.
     #[error("bad return path")]
     BadReturnPath,
+    /// `POST /webhooks/zoom` without `SIGNER_ZOOM_WEBHOOK_SECRET`.
+    #[error("Zoom's webhooks are off")]
+    WebhooksOff,
+    /// A delivery to `POST /webhooks/zoom` that is not Zoom's, or not fresh: why, for the audit
+    /// line and the metrics only; the reply is the same whatever the reason.
+    #[error("not an authentic Zoom webhook: {0}")]
+    WebhookUnauthenticated(Unauthenticated),
     /// A call to Zoom failed; `during` says which ("fetching the ZAK").
     #[error("Zoom failed while {during}: {error}")]
     Zoom { during: &'static str, error: ZoomError },
@@ -96,6 +105,8 @@ impl ApiError {
             Self::LoginRequired | Self::LoginEnded => StatusCode::UNAUTHORIZED,
             Self::NotMeetingHost { .. } => StatusCode::FORBIDDEN,
             Self::BadReturnPath => StatusCode::BAD_REQUEST,
+            Self::WebhooksOff => StatusCode::NOT_FOUND,
+            Self::WebhookUnauthenticated(_) => StatusCode::UNAUTHORIZED,
             Self::Zoom { error: ZoomError::Timeout { .. }, .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::Zoom { .. } => StatusCode::BAD_GATEWAY,
         }
@@ -120,6 +131,8 @@ impl ApiError {
             Self::LoginEnded => "sign_in_ended",
             Self::NotMeetingHost { .. } => "not_meeting_host",
             Self::BadReturnPath => "bad_return_path",
+            Self::WebhooksOff => "webhooks_off",
+            Self::WebhookUnauthenticated(why) => why.code(),
             Self::Zoom { .. } => "zoom_failed",
         }
     }
@@ -136,10 +149,9 @@ impl ApiError {
                 REQUEST,
                 format!("too many requests from this address; try again in {} s", retry_seconds(retry_after)),
             )],
-            Self::PayloadTooLarge { limit } => vec![Problem::new(
-                BODY,
-                format!("the body must be at most {limit} bytes; a signature request is a small JSON object"),
-            )],
+            Self::PayloadTooLarge { limit, what } => {
+                vec![Problem::new(BODY, format!("the body must be at most {limit} bytes; {what}"))]
+            }
             Self::UnsupportedMediaType => {
                 request("send the body as JSON with the header `Content-Type: application/json`")
             }
@@ -181,6 +193,15 @@ impl ApiError {
                 "return",
                 "must be a path on this service, such as /zoom/?mn=123456789 (no scheme, no host, no //)",
             )],
+            Self::WebhooksOff => request(
+                "Zoom's webhooks are not enabled on this server; its operator can enable them by setting \
+                 SIGNER_ZOOM_WEBHOOK_SECRET to the Zoom app's Secret Token",
+            ),
+            // One reason whatever failed: a sender probing the endpoint learns nothing.
+            Self::WebhookUnauthenticated(_) => request(
+                "not a webhook from Zoom for this app: x-zm-request-timestamp and x-zm-signature must \
+                 authenticate the body with the app's Secret Token, within 5 minutes of its timestamp",
+            ),
             Self::Zoom { during, error: ZoomError::MissingScope { scope, .. } } => request(&format!(
                 "Zoom refused {during}: the Zoom app lacks the scope {scope}; its operator must add {scope} \
                  to the app in the Zoom App Marketplace"
@@ -189,6 +210,10 @@ impl ApiError {
         }
     }
 }
+
+/// The challenge of a 401 to a webhook delivery (RFC 9110, 11.6.1): Zoom's HMAC headers are the
+/// credentials.
+pub const WEBHOOK_CHALLENGE: &str = r#"ZoomWebhook realm="zoom-signer""#;
 
 /// Whole seconds, rounded up, and at least 1: `Retry-After: 0` would invite an instant retry.
 fn retry_seconds(wait: Duration) -> u64 {
@@ -205,6 +230,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let code = self.code();
         let extra_header = match &self {
+            // Zoom's webhooks are authenticated by their HMAC, not a bearer token.
+            Self::WebhookUnauthenticated(_) => Some((WWW_AUTHENTICATE, HeaderValue::from_static(WEBHOOK_CHALLENGE))),
             // Every 401 carries a challenge (RFC 9110, 15.5.2), as the document says: the signing
             // routes take bearer tokens, also when what is missing is a signed-in session.
             _ if status == StatusCode::UNAUTHORIZED => {
@@ -215,8 +242,14 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
+        // The audit line says why a webhook was refused; its reply does not.
+        let audit_reason = match &self {
+            Self::WebhookUnauthenticated(why) => Some(why.to_string()),
+            _ => None,
+        };
         let problems = self.problems();
-        let reason = problems.iter().map(|p| p.reason.as_str()).collect::<Vec<_>>().join("; ");
+        let reason =
+            audit_reason.unwrap_or_else(|| problems.iter().map(|p| p.reason.as_str()).collect::<Vec<_>>().join("; "));
         let mut response = (status, Json(ErrorBody { errors: problems })).into_response();
         if let Some((name, value)) = extra_header {
             response.headers_mut().insert(name, value);

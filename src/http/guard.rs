@@ -1,17 +1,18 @@
 //! The guards of a group of routes, as one tower layer ([`GuardLayer`]) that the route table puts
 //! on the group, so a route added to it runs them with no other line. Outermost first: the
 //! client's address; for browser-facing API routes, the origin and CORS (preflights answered
-//! here); the rate limit; and the audit line, for every request of a group whose requests are
-//! audited, refused or not (a handler adds what it learnt with [`with_action`]).
+//! here); the rate limit (the group's bucket: `SIGNER_RATE_LIMIT`, or Zoom's webhooks' own); and
+//! the audit line, for every request of a group whose requests are audited, refused or not (a
+//! handler adds what it learnt with [`with_action`]).
 //!
 //! A plain tower service with a concrete future rather than `middleware::from_fn`, which boxes a
 //! future and clones the state for each request (bench/README.md has what each costs).
 
-use crate::access::ClientIp;
 use crate::access::origin::OriginVerdict;
+use crate::access::{ClientIp, RateLimiter};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::observability::audit::{Action, AuditFacts, SignatureFacts};
+use crate::observability::audit::{Action, AuditFacts, SignatureFacts, WebhookFacts};
 use axum::extract::Request;
 use axum::extract::connect_info::{ConnectInfo, MockConnectInfo};
 use axum::http::header::{
@@ -43,26 +44,46 @@ struct Rules {
     /// What the audit line is about when the handler did not say (a guard refused first); `None`:
     /// a request is audited only when its handler says what it was about.
     subject: Option<fn() -> Action>,
+    /// Which bucket the group's requests are counted in.
+    bucket: Bucket,
+}
+
+/// The per-client rate limits.
+#[derive(Clone, Copy)]
+enum Bucket {
+    /// `SIGNER_RATE_LIMIT`: what browsers and backends ask for.
+    Api,
+    /// `SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`: what Zoom's senders deliver.
+    Webhook,
 }
 
 impl GuardLayer {
     /// The signing routes: origin and CORS, rate limit; every request audited as a signature's.
     pub fn signing(state: &AppState) -> Self {
         let subject = Some((|| Action::Signature(SignatureFacts::default())) as fn() -> Action);
-        Self { state: state.clone(), rules: Rules { origin: true, subject } }
+        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api } }
     }
 
     /// Signing out of Zoom: a foreign page may not sign a person out either; audited.
     pub fn logout(state: &AppState) -> Self {
         let subject = Some((|| Action::Logout { user: None }) as fn() -> Action);
-        Self { state: state.clone(), rules: Rules { origin: true, subject } }
+        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api } }
     }
 
     /// The login's navigations (to Zoom and back): no origin rule (a browser sends none on a
     /// navigation), but each counts against the rate limit, since the service calls Zoom with the
     /// app's credentials for them; audited where the handler says so (the callback).
     pub fn login(state: &AppState) -> Self {
-        Self { state: state.clone(), rules: Rules { origin: false, subject: None } }
+        Self { state: state.clone(), rules: Rules { origin: false, subject: None, bucket: Bucket::Api } }
+    }
+
+    /// Zoom's webhooks: no origin rule (Zoom calls server to server, with no `Origin`; what
+    /// authenticates a delivery is its HMAC, which the handler checks as it needs the raw body);
+    /// their own rate limit, so Zoom's senders and browsers do not share a bucket; every request
+    /// audited, refused or not.
+    pub fn webhook(state: &AppState) -> Self {
+        let subject = Some((|| Action::Webhook(WebhookFacts::default())) as fn() -> Action);
+        Self { state: state.clone(), rules: Rules { origin: false, subject, bucket: Bucket::Webhook } }
     }
 }
 
@@ -118,7 +139,7 @@ where
         let refusal = if origin.as_ref().is_some_and(|o| o.verdict == OriginVerdict::Forbidden) {
             Some(ApiError::OriginForbidden)
         } else {
-            rate_limit(&self.state, client)
+            rate_limit(&self.state, self.rules.bucket, client)
         };
         let step = match refusal {
             Some(refusal) => Step::Answered(Some(refusal.into_response())),
@@ -234,9 +255,13 @@ fn client(state: &AppState, request: &Request) -> Option<ClientIp> {
     Some(state.trusted_proxies.client(peer.ip(), request.headers()))
 }
 
-/// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`), or refuses with 429.
-fn rate_limit(state: &AppState, client: ClientIp) -> Option<ApiError> {
-    let limiter = state.rate_limiter.as_ref()?;
+/// Takes one request from the client's bucket (`SIGNER_RATE_LIMIT`, or
+/// `SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`), or refuses with 429.
+fn rate_limit(state: &AppState, bucket: Bucket, client: ClientIp) -> Option<ApiError> {
+    let limiter: &RateLimiter = match bucket {
+        Bucket::Api => state.rate_limiter.as_ref()?,
+        Bucket::Webhook => state.webhook_rate_limiter.as_ref()?,
+    };
     let retry_after = limiter.check(client, Instant::now()).err()?;
     Some(ApiError::TooManyRequests { retry_after })
 }

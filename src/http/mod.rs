@@ -1,6 +1,6 @@
 //! Everything HTTP: the route table ([`app`], [`metrics_app`]) with the guards each group of
-//! routes runs, the handlers (signatures, the join page, OpenAPI, `/metrics`), the one error type
-//! and the replies.
+//! routes runs, the handlers (signatures, the login, Zoom's webhooks, the join page, OpenAPI,
+//! `/metrics`), the one error type and the replies.
 
 pub mod body;
 pub mod decode;
@@ -15,6 +15,7 @@ pub mod sign;
 pub mod state;
 pub mod timeout;
 pub mod video;
+pub mod webhook;
 
 use crate::http::guard::GuardLayer;
 use crate::http::state::AppState;
@@ -52,6 +53,11 @@ pub fn app(state: AppState) -> Router {
     let logout = Router::new()
         .route("/auth/zoom/sign-out", post(login::logout).options(allow("OPTIONS, POST")))
         .route_layer(GuardLayer::logout(&state));
+    // Zoom's webhooks, server to server: no origin rule (Zoom sends none; the handler checks
+    // Zoom's HMAC, which needs the raw body), their own rate limit, every request audited. With
+    // no webhook secret they answer 404.
+    let webhooks =
+        Router::new().route("/webhooks/zoom", post(webhook::receive)).route_layer(GuardLayer::webhook(&state));
     // Public: no guard beyond the layers below; none calls Zoom.
     let public = Router::new()
         .route("/", get(page::index))
@@ -66,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(signing)
         .merge(login)
         .merge(logout)
+        .merge(webhooks)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Every route, outermost first; one stack, so axum wraps each route once, not once a layer.

@@ -8,7 +8,7 @@ use crate::http::login::{Login, SpentAttempts};
 use crate::http::page::JoinPage;
 use crate::observability::metrics::Metrics;
 use crate::signature::{Clock, Lifetime, Signer, SystemClock};
-use crate::zoom::ZoomSetupError;
+use crate::zoom::{WebhookSecret, ZoomSetupError};
 use std::sync::{Arc, RwLock};
 use std::time::UNIX_EPOCH;
 
@@ -20,7 +20,10 @@ pub struct AppState {
 pub struct Shared {
     secrets: RwLock<Arc<Secrets>>,
     pub options: Options,
+    /// `SIGNER_RATE_LIMIT`: every counted route but the webhooks'.
     pub rate_limiter: Option<RateLimiter>,
+    /// `SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`: Zoom's webhook deliveries.
+    pub webhook_rate_limiter: Option<RateLimiter>,
     pub metrics: Metrics,
     /// Login attempts already answered, kept across reloads (a reload rebuilds the [`Login`]).
     spent_attempts: Arc<SpentAttempts>,
@@ -35,12 +38,15 @@ pub struct Secrets {
     /// "Sign in with Zoom" (`SIGNER_ZOOM_SIGN_IN=on`): the Zoom client with the app's OAuth
     /// credentials, and the session keys.
     pub login: Option<Login>,
+    /// The app's Secret Token for Zoom's webhooks (`SIGNER_ZOOM_WEBHOOK_SECRET`): with it
+    /// `POST /webhooks/zoom` answers.
+    pub webhook: Option<WebhookSecret>,
 }
 
 impl From<Signer> for Secrets {
-    /// The signer with the default policy: anyone may join, nobody may host; no login.
+    /// The signer with the default policy: anyone may join, nobody may host; no login, no webhooks.
     fn from(signer: Signer) -> Self {
-        Self { signer, video: None, policy: AccessPolicy::default(), login: None }
+        Self { signer, video: None, policy: AccessPolicy::default(), login: None, webhook: None }
     }
 }
 
@@ -59,6 +65,7 @@ impl Secrets {
                 allowed_sessions: access.allowed_sessions.clone(),
             },
             login,
+            webhook: settings.webhook_secret.clone(),
         })
     }
 }
@@ -72,6 +79,8 @@ pub struct Options {
     pub origins: AllowedOrigins,
     pub trusted_proxies: TrustedProxies,
     pub rate_limit: Option<RateLimit>,
+    /// Zoom's webhook deliveries per client (`SIGNER_ZOOM_WEBHOOK_RATE_LIMIT`).
+    pub webhook_rate_limit: Option<RateLimit>,
     pub limits: ServerLimits,
 }
 
@@ -84,6 +93,7 @@ impl Default for Options {
             origins: AllowedOrigins::default(),
             trusted_proxies: TrustedProxies::default(),
             rate_limit: Some(RateLimit::DEFAULT),
+            webhook_rate_limit: Some(RateLimit::WEBHOOK_DEFAULT),
             limits: ServerLimits::default(),
         }
     }
@@ -91,11 +101,18 @@ impl Default for Options {
 
 impl AppState {
     pub fn new(secrets: impl Into<Secrets>, options: Options) -> Self {
-        let rate_limiter =
-            options.rate_limit.map(|limit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS));
+        let limiter = |limit: RateLimit| RateLimiter::new(limit, crate::access::rate_limit::DEFAULT_MAX_CLIENTS);
+        let rate_limiter = options.rate_limit.map(limiter);
+        let webhook_rate_limiter = options.webhook_rate_limit.map(limiter);
         let secrets = RwLock::new(Arc::new(secrets.into()));
-        let shared =
-            Shared { secrets, options, rate_limiter, metrics: Metrics::default(), spent_attempts: Arc::default() };
+        let shared = Shared {
+            secrets,
+            options,
+            rate_limiter,
+            webhook_rate_limiter,
+            metrics: Metrics::default(),
+            spent_attempts: Arc::default(),
+        };
         Self { inner: Arc::new(shared) }
     }
 
@@ -111,6 +128,7 @@ impl AppState {
             origins: settings.access.allowed_origins.clone(),
             trusted_proxies: settings.access.trusted_proxies.clone(),
             rate_limit: settings.access.rate_limit,
+            webhook_rate_limit: settings.access.webhook_rate_limit,
             limits: settings.limits,
         };
         let state = Self::new(Secrets::from(settings.signer()), options);

@@ -1,6 +1,8 @@
 //! The audit line: one for every signature issued and every request refused on the signing
-//! routes, with client address, meeting number (or session), role, outcome and reason. Never a
-//! token or a signature.
+//! routes, with client address, meeting number (or session), role, outcome and reason; one for
+//! each sign-in and sign-out; one for every delivery of Zoom's webhooks, with its event (and, for
+//! a deauthorization, the Zoom account and user) or why it was refused. Never a token, a
+//! signature or a secret.
 //!
 //! It is that request's one log line: it carries the access line's fields too (method, route,
 //! status, latency), and is written in place of the access line ([`write_line`]).
@@ -9,7 +11,7 @@ use crate::access::ClientIp;
 use crate::observability::access::Access;
 use crate::observability::metrics::{Metrics, SignatureKind};
 use crate::signature::{Claims, MeetingNumber, Role, VideoClaims};
-use crate::zoom::UserTokenKind;
+use crate::zoom::{UserTokenKind, WebhookEventKind};
 
 /// What a signing handler learnt of its request: put on its response, for the audit line.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +49,17 @@ pub enum Action {
     Login { user: Option<String> },
     /// Signing out of Zoom: the Zoom user, if one was signed in.
     Logout { user: Option<String> },
+    /// A delivery of Zoom's webhooks: what the handler learnt (nothing, when refused first).
+    Webhook(WebhookFacts),
+}
+
+/// What the webhook handler learnt of a delivery: its event, once authenticated and read; for a
+/// deauthorization, who removed the app (Zoom's account and user ids).
+#[derive(Debug, Clone, Default)]
+pub struct WebhookFacts {
+    pub event: Option<WebhookEventKind>,
+    pub account_id: Option<String>,
+    pub user_id: Option<String>,
 }
 
 /// An audited request's entry: who asked, and about what.
@@ -84,6 +97,7 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
                     client = %client, user, outcome = "signed_in", "signed in with Zoom");
             }
         }
+        Action::Webhook(webhook) => webhook_line(metrics, facts.client, webhook, refusal, access),
         Action::Logout { user } => {
             let user = user.as_deref().unwrap_or("-");
             let Access { method, route, status, .. } = *access;
@@ -97,6 +111,39 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
                 tracing::info!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
                     client = %client, user, outcome = "signed_out", "signed out");
             }
+        }
+    }
+}
+
+fn webhook_line(
+    metrics: &Metrics,
+    client: ClientIp,
+    webhook: &WebhookFacts,
+    refusal: Option<&RefusalReason>,
+    access: &Access,
+) {
+    let Access { method, route, status, .. } = *access;
+    let latency_us = access.latency_us();
+    let account = webhook.account_id.as_deref().unwrap_or("-");
+    let user = webhook.user_id.as_deref().unwrap_or("-");
+    match (refusal, webhook.event) {
+        (None, Some(event)) if (200..300).contains(&status) => {
+            metrics.record_webhook_event(event);
+            let message = match event {
+                WebhookEventKind::AppDeauthorized => {
+                    "Zoom app deauthorized: this service stores no user data, so there is nothing to delete"
+                }
+                WebhookEventKind::UrlValidation => "answered Zoom's validation of the webhook endpoint",
+                WebhookEventKind::Other => "Zoom webhook received",
+            };
+            tracing::info!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                client = %client, event = event.as_str(), account, user, outcome = "received", "{message}");
+        }
+        (refusal, _) => {
+            let (code, reason) = refusal.map_or(("unknown", ""), |r| (r.code, r.reason.as_str()));
+            metrics.record_refusal(code);
+            tracing::warn!(target: "zoom_signer::audit", method = %method, route, status, latency_us,
+                client = %client, outcome = "refused", code, reason = ?reason, "Zoom webhook refused");
         }
     }
 }

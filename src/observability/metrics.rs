@@ -3,7 +3,7 @@
 //! OpenMetrics text format on its own listener (`SIGNER_METRICS_ADDR`), so it need not be public.
 
 use crate::signature::Role;
-use crate::zoom::{Endpoint, UserTokenKind};
+use crate::zoom::{Endpoint, UserTokenKind, WebhookEventKind};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -27,6 +27,7 @@ const ROUTES: &[&str] = &[
     "/auth/zoom/callback",
     "/auth/zoom/session",
     "/auth/zoom/sign-out",
+    "/webhooks/zoom",
 ];
 const OTHER_ROUTE: &str = "(unmatched)";
 
@@ -101,6 +102,18 @@ struct OutcomeLabels {
     outcome: &'static str,
 }
 
+impl EncodeLabelValue for WebhookEventKind {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+        encoder.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct WebhookLabels {
+    /// `url_validation`, `app_deauthorized` or `other`.
+    event: WebhookEventKind,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct UserTokenLabels {
     kind: UserTokenKind,
@@ -140,6 +153,7 @@ pub struct Metrics {
     user_tokens: Family<UserTokenLabels, Counter>,
     zoom_failures: Family<ZoomFailureLabels, Counter>,
     zoom_latency: Family<ZoomCallLabels, Histogram>,
+    webhook_events: Family<WebhookLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -153,7 +167,11 @@ impl Default for Metrics {
         let issued = Family::default();
         registry.register("signatures_issued", "Signatures issued, by role and format", issued.clone());
         let refusals = Family::default();
-        registry.register("refusals", "Signature requests refused, by reason", refusals.clone());
+        registry.register(
+            "refusals",
+            "Audited requests refused (signatures, sign-outs, webhooks), by reason",
+            refusals.clone(),
+        );
         let latency = Histogram::new(LATENCY_BUCKETS);
         registry.register("http_request_duration_seconds", "Time to answer a request", latency.clone());
         let sign_ins = Family::default();
@@ -164,7 +182,20 @@ impl Default for Metrics {
         registry.register("zoom_api_failures", "Calls to Zoom that failed, by call and kind", zoom_failures.clone());
         let zoom_latency = Family::<ZoomCallLabels, Histogram>::new_with_constructor(|| Histogram::new(ZOOM_BUCKETS));
         registry.register("zoom_api_duration_seconds", "Time Zoom took to answer, by call", zoom_latency.clone());
-        Self { registry, requests, issued, refusals, latency, sign_ins, user_tokens, zoom_failures, zoom_latency }
+        let webhook_events = Family::default();
+        registry.register("webhook_events", "Zoom webhook deliveries accepted, by event", webhook_events.clone());
+        Self {
+            registry,
+            requests,
+            issued,
+            refusals,
+            latency,
+            sign_ins,
+            user_tokens,
+            zoom_failures,
+            zoom_latency,
+            webhook_events,
+        }
     }
 }
 
@@ -205,6 +236,11 @@ impl Metrics {
         if let Some(kind) = failure {
             self.zoom_failures.get_or_create(&ZoomFailureLabels { call, kind }).inc();
         }
+    }
+
+    /// A Zoom webhook delivery that was authenticated, read and answered.
+    pub fn record_webhook_event(&self, event: WebhookEventKind) {
+        self.webhook_events.get_or_create(&WebhookLabels { event }).inc();
     }
 
     /// The OpenMetrics text exposition format.
@@ -250,5 +286,17 @@ mod tests {
         assert!(text.contains("zoom_signer_refusals_total{reason=\"host_disabled\"} 1"), "{text}");
         assert!(text.contains("zoom_signer_build_info{version=\""), "{text}");
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn webhook_events_are_counted_by_kind() {
+        let metrics = Metrics::default();
+        metrics.record_webhook_event(WebhookEventKind::AppDeauthorized);
+        metrics.record_webhook_event(WebhookEventKind::Other);
+        metrics.record_webhook_event(WebhookEventKind::Other);
+        let text = metrics.render();
+        assert!(text.contains("zoom_signer_webhook_events_total{event=\"app_deauthorized\"} 1"), "{text}");
+        assert!(text.contains("zoom_signer_webhook_events_total{event=\"other\"} 2"), "{text}");
+        assert!(!text.contains("event=\"url_validation\""), "{text}");
     }
 }

@@ -106,6 +106,14 @@ fn bad_settings_exit_2_and_never_print_the_secret() {
         (&[("SIGNER_HOST_TOKENS", CANARY_SHORT)], "SIGNER_HOST_TOKENS"),
         (&[("SIGNER_ALLOWED_ORIGINS", "example.com")], "SIGNER_ALLOWED_ORIGINS"),
         (&[("SIGNER_METRICS_ADDR", "nine-thousand")], "SIGNER_METRICS_ADDR"),
+        (&[("SIGNER_ZOOM_WEBHOOK_RATE_LIMIT", "lots")], "SIGNER_ZOOM_WEBHOOK_RATE_LIMIT"),
+        (
+            &[
+                ("SIGNER_ZOOM_WEBHOOK_SECRET", CANARY),
+                ("SIGNER_ZOOM_WEBHOOK_SECRET_FILE", secret_file.to_str().unwrap()),
+            ],
+            "SIGNER_ZOOM_WEBHOOK_SECRET_FILE",
+        ),
     ];
     for (extra, variable) in cases.iter().chain(SIGN_IN_CASES) {
         let mut command = signer_in(dir.path());
@@ -144,11 +152,15 @@ fn help_lists_every_setting_and_hides_secret_values() {
         "SIGNER_ZOOM_CLOUD",
         "SIGNER_ZOOM_OAUTH_URL",
         "SIGNER_ZOOM_API_URL",
+        "SIGNER_ZOOM_WEBHOOK_SECRET",
+        "SIGNER_ZOOM_WEBHOOK_SECRET_FILE",
+        "SIGNER_ZOOM_WEBHOOK_RATE_LIMIT",
         "--demo",
     ] {
         assert!(all.contains(variable), "--help does not mention {variable}");
     }
     assert!(all.contains("[default: 7200]") && all.contains("[default: 4000]"));
+    assert!(all.contains(&format!("[default: {}]", zoom_signer::access::RateLimit::WEBHOOK_DEFAULT)), "{all}");
     assert!(!all.contains(CANARY));
 }
 

@@ -19,4 +19,5 @@ mod route_guards;
 mod security;
 mod socket;
 mod video;
+mod webhooks;
 mod zoom_client;

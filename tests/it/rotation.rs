@@ -3,7 +3,7 @@
 //! kept, and session keys rotate without signing anybody out.
 
 use crate::helpers::process::{Running, signer_in};
-use crate::helpers::stand_in_zoom::StandInZoom;
+use crate::helpers::stand_in_zoom::{StandInZoom, ZoomWebhooks, unix_now};
 use crate::helpers::{MEETING_BODY, json_of, log_in_over_http, raw_http, raw_post, stand_in_zoom_for, verify_jwt};
 use base64::Engine;
 use std::net::SocketAddr;
@@ -101,6 +101,27 @@ fn sighup_rotates_the_host_and_api_tokens() {
     assert_eq!(status(&post(running.addr, "/signature", "host-token-one-0123456789", host_body)), 401);
     assert_eq!(status(&post(running.addr, "/signature", "host-token-two-0123456789", host_body)), 200);
     running.stop();
+}
+
+#[tokio::test]
+async fn sighup_rotates_the_webhook_secret() {
+    let files = SecretFiles::new();
+    let secret_file = files.write("webhook-secret", "webhook-secret-token-1");
+    let mut running = running_with(&files, &[("SIGNER_ZOOM_WEBHOOK_SECRET_FILE", secret_file.to_str().unwrap())]);
+    let base = format!("http://{}", running.addr);
+    let (old, new) = (ZoomWebhooks::new("webhook-secret-token-1"), ZoomWebhooks::new("webhook-secret-token-2"));
+    let validate = async |zoom: &ZoomWebhooks| zoom.url_validation("plain-token", unix_now()).send(&base).await;
+    assert_eq!(validate(&old).await.status(), 200);
+    // The Secret Token is regenerated in the Marketplace: Zoom authenticates with the new one.
+    files.write("webhook-secret", "webhook-secret-token-2");
+    running.reload().unwrap();
+    assert_eq!(validate(&old).await.status(), 401);
+    let answer = validate(&new).await;
+    assert_eq!(answer.status(), 200);
+    let answer: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(answer["encryptedToken"], new.encrypted_token("plain-token"));
+    let log = running.stop();
+    assert!(!log.contains("webhook-secret-token-"), "{log}");
 }
 
 /// The service on `port` with the login on against `zoom`, its OAuth client from `client`

@@ -1,11 +1,12 @@
-//! Every route that takes `POST` runs the origin guard, and every route but a short list of ones
-//! that never call Zoom nor sign counts against the rate limit: found by walking the paths the
+//! Every route that takes `POST` runs the origin guard (but the one Zoom calls server to server,
+//! which refuses whatever Zoom did not authenticate), and every route but a short list of ones
+//! that never call Zoom nor sign counts against a rate limit: found by walking the paths the
 //! router itself holds, so a route added later, in whatever group, is covered without editing
 //! this test.
 
 use crate::helpers::{
-    MEETING_BODY, from_origin, get, post_json, send_to, stand_in_zoom, state_with_login_options, test_options,
-    test_state,
+    MEETING_BODY, from_origin, get, post_json, send_to, stand_in_zoom, state_with_login_options, state_with_webhooks,
+    test_options, test_state,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -22,6 +23,12 @@ const FREE: &[(&str, &str)] = &[
     ("GET", "/assets/join.css"),
     ("GET", "/auth/zoom/session"),
 ];
+
+/// The `POST` routes without the origin rule, and why: Zoom's webhooks come from Zoom's servers,
+/// which send no `Origin`; what keeps a page (or anyone) out is Zoom's HMAC of each delivery,
+/// which only a holder of the app's Secret Token can make. Listed here, such a route must still
+/// refuse with 401 a request Zoom did not authenticate.
+const SERVER_TO_SERVER: &[&str] = &["/webhooks/zoom"];
 
 /// The paths of the application's route table, read from the router's `Debug` (axum has no other
 /// way to list routes). The test checks it finds the known routes, so a change of that format
@@ -63,10 +70,25 @@ async fn the_walk_finds_the_signing_routes() {
 }
 
 #[tokio::test]
-async fn every_post_route_refuses_a_foreign_origin() {
-    for path in post_routes().await {
-        let reply = send_to(test_state(), from_origin(post(&path), "https://evil.example")).await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST {path} from a foreign origin");
+async fn every_post_route_refuses_a_foreign_origin_or_what_zoom_did_not_authenticate() {
+    let routes = post_routes().await;
+    for listed in SERVER_TO_SERVER {
+        assert!(routes.iter().any(|p| p == listed), "{listed} is listed but not a POST route: {routes:?}");
+    }
+    for path in routes {
+        // Webhooks on, so that their route answers as it does in use, not 404.
+        let reply =
+            send_to(state_with_webhooks(test_options()), from_origin(post(&path), "https://evil.example")).await;
+        if SERVER_TO_SERVER.contains(&path.as_str()) {
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "POST {path} without Zoom's HMAC");
+            assert_eq!(
+                reply.header(axum::http::header::WWW_AUTHENTICATE),
+                zoom_signer::http::error::WEBHOOK_CHALLENGE,
+                "POST {path}"
+            );
+        } else {
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "POST {path} from a foreign origin");
+        }
         assert_eq!(reply.reasons()[0].0, "$request", "POST {path}");
     }
 }
@@ -79,11 +101,8 @@ async fn every_route_but_the_free_ones_counts_against_the_rate_limit() {
         for method in [Method::GET, Method::POST] {
             let request = || if method == Method::GET { get(&path) } else { post(&path) };
             let limit = Some(RateLimit { count: 1, period: Duration::from_secs(3600) });
-            let limited = state_with_login_options(
-                &zoom,
-                Options { rate_limit: limit, ..test_options() },
-                Duration::from_secs(5),
-            );
+            let limits = Options { rate_limit: limit, webhook_rate_limit: limit, ..test_options() };
+            let limited = state_with_login_options(&zoom, limits, Duration::from_secs(5));
             let first = send_to(limited.clone(), request()).await;
             if first.status == StatusCode::METHOD_NOT_ALLOWED || FREE.contains(&(method.as_str(), path.as_str())) {
                 continue;
@@ -93,7 +112,13 @@ async fn every_route_but_the_free_ones_counts_against_the_rate_limit() {
             counted.push(format!("{method} {path}"));
         }
     }
-    for route in ["GET /auth/zoom/start", "GET /auth/zoom/callback", "POST /auth/zoom/sign-out", "POST /signature"] {
+    for route in [
+        "GET /auth/zoom/start",
+        "GET /auth/zoom/callback",
+        "POST /auth/zoom/sign-out",
+        "POST /signature",
+        "POST /webhooks/zoom",
+    ] {
         assert!(counted.iter().any(|c| c == route), "{route} not among the counted {counted:?}");
     }
 }

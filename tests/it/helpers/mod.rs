@@ -24,6 +24,7 @@ use sha2::Sha256;
 use zoom_signer::access::{AccessPolicy, TokenSet};
 use zoom_signer::http::state::Secrets;
 use zoom_signer::signature::{FixedClock, Format, Lifetime, Signer};
+use zoom_signer::zoom::WebhookSecret;
 use zoom_signer::{AppState, Options};
 
 pub const KEY: &str = "test-sdk-key";
@@ -55,7 +56,12 @@ pub fn tokens(list: &[&str]) -> TokenSet {
 /// Default options but a fixed clock ([`NOW`]) and no rate limit (tests send many requests from
 /// one client).
 pub fn test_options() -> Options {
-    Options { clock: Box::new(FixedClock::at_unix_seconds(NOW)), rate_limit: None, ..Options::default() }
+    Options {
+        clock: Box::new(FixedClock::at_unix_seconds(NOW)),
+        rate_limit: None,
+        webhook_rate_limit: None,
+        ..Options::default()
+    }
 }
 
 /// The plainest service: JWT meeting signatures, [`test_options`]; no tokens, video or login.
@@ -81,6 +87,15 @@ pub fn state_with_policy(policy: AccessPolicy, options: Options) -> AppState {
 /// Meeting and Video SDK signatures under `policy`.
 pub fn state_with_video(policy: AccessPolicy, options: Options) -> AppState {
     AppState::new(Secrets { video: Some(video_signer()), policy, ..Secrets::from(signer(Format::Jwt)) }, options)
+}
+
+/// The Zoom app's Secret Token of states with webhooks on (`SIGNER_ZOOM_WEBHOOK_SECRET`).
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret-token";
+
+/// JWT meeting signatures and Zoom's webhooks on, with [`WEBHOOK_SECRET`].
+pub fn state_with_webhooks(options: Options) -> AppState {
+    let webhook = Some(WebhookSecret::new(SecretString::from(WEBHOOK_SECRET)));
+    AppState::new(Secrets { webhook, ..Secrets::from(signer(Format::Jwt)) }, options)
 }
 
 /// Checks a Meeting or Video SDK JWT's header and HMAC against `secret`; returns its claims.

@@ -16,6 +16,11 @@
 //!   `{"id", "host_id", "host_email", "topic", "settings": {"alternative_hosts"}}`; any other:
 //!   404 `{"code": 3001, "message": "Meeting does not exist: …"}`.
 //! - `POST /oauth/revoke?token=…` (HTTP Basic): the access token stops working.
+//! - Webhooks, the other direction (section 10): [`ZoomWebhooks`] makes the requests Zoom sends to
+//!   an app's event notification endpoint with the app's Secret Token: `x-zm-request-timestamp`,
+//!   `x-zm-signature` = `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, and the JSON body
+//!   `{"event", "payload", "event_ts"}` (milliseconds). It needs no server of its own, so it is
+//!   a value made from a Secret Token, not a method of the running [`StandInZoom`].
 //!
 //! Faults ([`Fault`]) switch at run time: failures, slowness, a reply that echoes the request (as
 //! a careless server might), a reply too large to read. [`StandInZoom::calls`] counts calls per
@@ -622,4 +627,115 @@ fn huge_reply(bytes: usize) -> Response {
     });
     let body = axum::body::Body::from_stream(futures_util::stream::iter(chunks));
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Zoom's side of an app's webhooks (section 10): the app's Secret Token, and the deliveries Zoom
+/// makes with it.
+#[derive(Debug, Clone)]
+pub struct ZoomWebhooks {
+    secret: String,
+}
+
+/// One delivery as Zoom sends it: its parts are plain text, so a test can change one.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `x-zm-request-timestamp`: Unix seconds.
+    pub timestamp: String,
+    /// `x-zm-signature`: `v0=` and the hex HMAC.
+    pub mac: String,
+    pub body: String,
+}
+
+/// Where the service takes Zoom's webhooks.
+pub const WEBHOOK_PATH: &str = "/webhooks/zoom";
+
+impl ZoomWebhooks {
+    pub fn new(secret: &str) -> Self {
+        Self { secret: secret.to_owned() }
+    }
+
+    fn hmac(&self, message: &[u8]) -> String {
+        use hmac::Mac;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `x-zm-signature` for `body` sent at `timestamp`.
+    pub fn mac(&self, timestamp: &str, body: &str) -> String {
+        format!("v0={}", self.hmac(format!("v0:{timestamp}:{body}").as_bytes()))
+    }
+
+    /// The `encryptedToken` Zoom expects back for `plain_token`.
+    pub fn encrypted_token(&self, plain_token: &str) -> String {
+        self.hmac(plain_token.as_bytes())
+    }
+
+    /// `event` with `payload`, sent at `timestamp` (Unix seconds).
+    pub fn deliver(&self, event: &str, payload: Value, timestamp: u64) -> Delivery {
+        self.deliver_body(
+            &json!({"event": event, "payload": payload, "event_ts": timestamp * 1000}).to_string(),
+            timestamp,
+        )
+    }
+
+    /// Any `body`, authenticated as Zoom authenticates a delivery, sent at `timestamp`.
+    pub fn deliver_body(&self, body: &str, timestamp: u64) -> Delivery {
+        let timestamp = timestamp.to_string();
+        Delivery { mac: self.mac(&timestamp, body), timestamp, body: body.to_owned() }
+    }
+
+    /// The endpoint validation: before Zoom saves the URL, and every 72 hours.
+    pub fn url_validation(&self, plain_token: &str, timestamp: u64) -> Delivery {
+        self.deliver("endpoint.url_validation", json!({"plainToken": plain_token}), timestamp)
+    }
+
+    /// Someone removed the app.
+    pub fn app_deauthorized(&self, account_id: &str, user_id: &str, timestamp: u64) -> Delivery {
+        let payload = json!({
+            "account_id": account_id,
+            "user_id": user_id,
+            "signature": "stand-in-deauthorization-signature",
+            "deauthorization_time": "2019-06-17T13:52:28.632Z",
+            "client_id": "stand-in-client-id",
+        });
+        self.deliver("app_deauthorized", payload, timestamp)
+    }
+}
+
+impl Delivery {
+    /// The delivery sent again with `body`, its headers unchanged (as an attacker would).
+    pub fn with_body(&self, body: &str) -> Self {
+        Self { body: body.to_owned(), ..self.clone() }
+    }
+
+    /// `POST /webhooks/zoom` as Zoom sends it, for `app()` in-process.
+    pub fn request(&self) -> axum::http::Request<axum::body::Body> {
+        axum::http::Request::post(WEBHOOK_PATH)
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(header::USER_AGENT, "Zoom Marketplace/1.1a")
+            .header("x-zm-request-timestamp", &self.timestamp)
+            .header("x-zm-signature", &self.mac)
+            .body(axum::body::Body::from(self.body.clone()))
+            .unwrap()
+    }
+
+    /// `POST <base>/webhooks/zoom` over a socket, as Zoom sends it.
+    pub async fn send(&self, base: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{base}{WEBHOOK_PATH}"))
+            .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+            .header(header::USER_AGENT, "Zoom Marketplace/1.1a")
+            .header("x-zm-request-timestamp", &self.timestamp)
+            .header("x-zm-signature", &self.mac)
+            .body(self.body.clone())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Now in Unix seconds, as Zoom stamps a delivery to a service on the real clock.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
