@@ -4,11 +4,12 @@
 //! documented schema, documented headers present and matching), and then both ways: every status
 //! the app answered is documented, and every documented status was reached.
 
-use crate::helpers::stand_in_zoom::{FOREIGN_MEETING, Fault, StandInZoom};
+use crate::helpers::stand_in_zoom::{FOREIGN_MEETING, Fault, StandInZoom, WEBHOOK_PATH, ZoomWebhooks};
 use crate::helpers::{
-    API_TOKEN, HOST_TOKEN, Reply, Returning, Stalled, bearer, from_origin, get, log_in, post_json, preflight, request,
-    send_to, stand_in_zoom, start_login, state_for_format, state_with_login, state_with_login_options,
-    state_with_options, state_with_video, test_options, tokens, with_header,
+    API_TOKEN, HOST_TOKEN, NOW, Reply, Returning, Stalled, WEBHOOK_SECRET, bearer, from_origin, get, log_in, post_json,
+    preflight, request, send_to, stand_in_zoom, start_login, state_for_format, state_with_login,
+    state_with_login_options, state_with_options, state_with_video, state_with_webhooks, test_options, tokens,
+    with_header,
 };
 use axum::body::Body;
 use axum::http::{Method, Request, header};
@@ -247,6 +248,7 @@ fn legacy() -> AppState {
 async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, Request<Body>)> {
     let mut all: Vec<(&'static str, AppState, Request<Body>)> = Vec::new();
     sign_in_requests(&mut all, zooms).await;
+    webhook_requests(&mut all);
     let quick_timeout = || Options {
         limits: ServerLimits { request_timeout: Duration::from_millis(200), ..ServerLimits::default() },
         ..test_options()
@@ -372,12 +374,48 @@ async fn requests(zooms: &mut Vec<StandInZoom>) -> Vec<(&'static str, AppState, 
         (Method::HEAD, "/signature"),
         (Method::DELETE, "/assets/join.css"),
         (Method::POST, "/openapi.json"),
+        (Method::GET, WEBHOOK_PATH),
+        (Method::OPTIONS, WEBHOOK_PATH),
     ] {
         all.push(("a method the path does not take", open(test_options()), request(method, path)));
     }
     all.push(("an unknown path", open(test_options()), request(Method::GET, "/wp-admin/?q=1")));
     all.push(("an unknown path, POST", open(test_options()), post_json("/signatures", "{}")));
     all
+}
+
+/// Zoom's webhooks, each delivery made as Zoom makes it (the stand-in's [`ZoomWebhooks`]).
+fn webhook_requests(all: &mut Vec<(&'static str, AppState, Request<Body>)>) {
+    let zoom = ZoomWebhooks::new(WEBHOOK_SECRET);
+    let on = || state_with_webhooks(test_options());
+    all.push(("Zoom's endpoint validation", on(), zoom.url_validation("qgg8vlvZRS6UYooatFL8Aw", NOW).request()));
+    all.push(("a deauthorization", on(), zoom.app_deauthorized("account-1", "user-1", NOW).request()));
+    all.push(("another event", on(), zoom.deliver("meeting.started", json!({"object": {}}), NOW).request()));
+    all.push(("malformed JSON from Zoom", on(), zoom.deliver_body("{\"event\": ", NOW).request()));
+    let no_plain_token = zoom.deliver("endpoint.url_validation", json!({}), NOW);
+    all.push(("a validation without plainToken", on(), no_plain_token.request()));
+    let forged = ZoomWebhooks::new("not-the-apps-secret-token").url_validation("t", NOW);
+    all.push(("a delivery Zoom did not make", on(), forged.request()));
+    all.push(("a stale delivery", on(), zoom.url_validation("t", NOW - 600).request()));
+    all.push(("no Zoom headers", on(), post_json(WEBHOOK_PATH, "{}")));
+    all.push(("webhooks off", state_with_options(test_options()), zoom.url_validation("t", NOW).request()));
+    let quick_timeout = Options {
+        limits: ServerLimits { request_timeout: Duration::from_millis(200), ..ServerLimits::default() },
+        ..test_options()
+    };
+    all.push((
+        "a body that never arrives",
+        state_with_webhooks(quick_timeout),
+        post_json(WEBHOOK_PATH, Body::new(Stalled)),
+    ));
+    let large = zoom.deliver("meeting.started", json!({"padding": "x".repeat(64 * 1024)}), NOW);
+    all.push(("a body over 64 KiB", on(), large.request()));
+    let limited = state_with_webhooks(Options {
+        webhook_rate_limit: Some(RateLimit { count: 1, period: Duration::from_secs(3600) }),
+        ..test_options()
+    });
+    all.push(("the first delivery from a sender", limited.clone(), zoom.url_validation("t", NOW).request()));
+    all.push(("over the webhooks' rate limit", limited, zoom.url_validation("t", NOW).request()));
 }
 
 /// The sign-in endpoints, and `POST /signature` with a ZAK when Zoom fails, against stand-ins.
