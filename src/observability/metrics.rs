@@ -74,6 +74,19 @@ impl EncodeLabelValue for RoleLabel {
     }
 }
 
+/// Label values that are the type's own stable names (`as_str`), shared with the audit line.
+macro_rules! label_value_as_str {
+    ($($kind:ty),*) => {$(
+        impl EncodeLabelValue for $kind {
+            fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
+                encoder.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+label_value_as_str!(UserTokenKind, Endpoint, WebhookEventKind);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
     route: &'static str,
@@ -91,21 +104,9 @@ struct RefusalLabels {
     reason: &'static str,
 }
 
-impl EncodeLabelValue for UserTokenKind {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
-        encoder.write_str(self.as_str())
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OutcomeLabels {
     outcome: &'static str,
-}
-
-impl EncodeLabelValue for WebhookEventKind {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
-        encoder.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -117,12 +118,6 @@ struct WebhookLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct UserTokenLabels {
     kind: UserTokenKind,
-}
-
-impl EncodeLabelValue for Endpoint {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> fmt::Result {
-        encoder.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
