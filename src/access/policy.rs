@@ -187,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn a_signed_in_person_may_ask_to_start_with_their_zak_but_never_with_a_wrong_token() {
+    fn a_logged_in_person_may_ask_to_start_with_their_zak_but_never_with_a_wrong_token() {
         for host_tokens in [&[][..], &[HOST]] {
             let p = policy(host_tokens, &[], None);
             let host = claims("1", Role::Host);

@@ -68,7 +68,7 @@ pub enum ApiError {
     LoginEnded,
     /// Role 1 with the person's ZAK, but Zoom says they do not host the meeting.
     #[error("not the meeting's host")]
-    NotMeetingHost { signed_in_as: String },
+    NotMeetingHost { logged_in_as: String },
     /// `return` on `/auth/zoom/start` is not a path on this service.
     #[error("bad return path")]
     BadReturnPath,
@@ -158,9 +158,7 @@ impl ApiError {
             Self::MethodNotAllowed => {
                 request("this path does not take that method; the `Allow` header lists the ones it takes")
             }
-            Self::NotFound => request(
-                "no such path; the service has GET / (join page), POST /signature, POST /video-signature, GET /healthz and GET /openapi.json",
-            ),
+            Self::NotFound => request(not_found_reason()),
             Self::RequestTimeout => request("the request took too long to arrive; send it again"),
             Self::VideoDisabled => request(
                 "Video SDK signatures are not enabled on this server; its operator can enable them by setting \
@@ -182,10 +180,10 @@ impl ApiError {
                 "userToken",
                 "your Zoom sign-in has ended (Zoom no longer accepts its token); sign in again at /auth/zoom/start",
             )],
-            Self::NotMeetingHost { signed_in_as } => vec![Problem::new(
+            Self::NotMeetingHost { logged_in_as } => vec![Problem::new(
                 "role",
                 format!(
-                    "only this meeting's host can start it; you are signed in with Zoom as {signed_in_as}, who does \
+                    "only this meeting's host can start it; you are signed in with Zoom as {logged_in_as}, who does \
                      not host it. Join as a participant (role 0), or sign in with the host's Zoom account"
                 ),
             )],
@@ -214,6 +212,15 @@ impl ApiError {
 /// The challenge of a 401 to a webhook delivery (RFC 9110, 11.6.1): Zoom's HMAC headers are the
 /// credentials.
 pub const WEBHOOK_CHALLENGE: &str = r#"ZoomWebhook realm="zoom-signer""#;
+
+/// What a request for an unknown path is told: the paths there are, from the route table.
+fn not_found_reason() -> &'static str {
+    static REASON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    REASON.get_or_init(|| {
+        let paths = crate::http::paths().join(", ");
+        format!("no such path; the service answers on {paths} (GET /openapi.json describes them)")
+    })
+}
 
 /// Whole seconds, rounded up, and at least 1: `Retry-After: 0` would invite an instant retry.
 fn retry_seconds(wait: Duration) -> u64 {

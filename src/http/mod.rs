@@ -32,47 +32,86 @@ use serde_json::{Value, json};
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The route table: every route, in groups by the guards they run, and the layers every request
-/// passes through.
-pub fn app(state: AppState) -> Router {
-    // Signing: client address, origin and CORS (preflights answered), rate limit, audit line.
-    let signing = Router::new()
+/// Which guards run in front of a route: each group but [`Group::Public`] is one [`GuardLayer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// No guard beyond the layers every request passes through; none of these calls Zoom.
+    Public,
+    /// Signing: client address, origin and CORS (preflights answered), rate limit, audit line.
+    Signing,
+    /// The login's navigations to Zoom and back: rate limit (the service calls Zoom for them), and
+    /// the callback's audit line. With the login off they answer 404.
+    Login,
+    /// Signing out of Zoom: the origin rules (a foreign page cannot sign a person out), rate limit,
+    /// audit line.
+    Logout,
+    /// Zoom's webhooks, server to server: no origin rule (Zoom sends none; the handler checks
+    /// Zoom's HMAC, which needs the raw body), their own rate limit, every request audited. With
+    /// no webhook secret they answer 404.
+    Webhooks,
+}
+
+impl Group {
+    /// Merged in this order: `Allow` lists a path's methods in the order they were merged (GET
+    /// before POST).
+    const ALL: [Group; 5] = [Group::Public, Group::Signing, Group::Login, Group::Logout, Group::Webhooks];
+
+    /// The group's routes behind its guards.
+    fn guard(self, routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+        match self {
+            Group::Public => routes,
+            Group::Signing => routes.route_layer(GuardLayer::signing(state)),
+            Group::Login => routes.route_layer(GuardLayer::login(state)),
+            Group::Logout => routes.route_layer(GuardLayer::logout(state)),
+            Group::Webhooks => routes.route_layer(GuardLayer::webhook(state)),
+        }
+    }
+}
+
+/// The route table: every route once, with the group whose guards run in front of it. The router
+/// ([`app`]), the metrics' route labels and the 404 text ([`paths`]) all come from here.
+fn routes() -> Vec<(Group, &'static str, MethodRouter<AppState>)> {
+    use Group::*;
+    vec![
+        (Public, "/", get(page::index)),
+        (Public, "/healthz", get(health)),
+        (Public, "/openapi.json", get(openapi::document)),
+        (Public, "/assets/join.js", get(page::script)),
+        (Public, "/assets/join.css", get(page::stylesheet)),
+        (Public, "/auth/zoom/session", get(login::session)),
         // `POST /` as well as `POST /signature`: Zoom's Node sample answers on `/`.
-        .route("/", post(sign::create).options(allow("GET, HEAD, OPTIONS, POST")))
-        .route("/signature", post(sign::create).options(allow("OPTIONS, POST")))
-        .route("/video-signature", post(video::create).options(allow("OPTIONS, POST")))
-        .route_layer(GuardLayer::signing(&state));
-    // The login's navigations to Zoom and back: rate limit (the service calls Zoom for them), and
-    // the callback's audit line. With the login off they answer 404.
-    let login = Router::new()
-        .route("/auth/zoom/start", get(login::start))
-        .route("/auth/zoom/callback", get(login::callback))
-        .route_layer(GuardLayer::login(&state));
-    // Signing out of Zoom: the origin rules (a foreign page cannot sign a person out), rate
-    // limit, audit line.
-    let logout = Router::new()
-        .route("/auth/zoom/sign-out", post(login::logout).options(allow("OPTIONS, POST")))
-        .route_layer(GuardLayer::logout(&state));
-    // Zoom's webhooks, server to server: no origin rule (Zoom sends none; the handler checks
-    // Zoom's HMAC, which needs the raw body), their own rate limit, every request audited. With
-    // no webhook secret they answer 404.
-    let webhooks =
-        Router::new().route("/webhooks/zoom", post(webhook::receive)).route_layer(GuardLayer::webhook(&state));
-    // Public: no guard beyond the layers below; none calls Zoom.
-    let public = Router::new()
-        .route("/", get(page::index))
-        .route("/healthz", get(health))
-        .route("/openapi.json", get(openapi::document))
-        .route("/assets/join.js", get(page::script))
-        .route("/assets/join.css", get(page::stylesheet))
-        .route("/auth/zoom/session", get(login::session));
-    // Public first: `Allow` lists a path's methods in the order they were merged (GET before POST).
-    Router::new()
-        .merge(public)
-        .merge(signing)
-        .merge(login)
-        .merge(logout)
-        .merge(webhooks)
+        (Signing, "/", post(sign::create).options(allow("GET, HEAD, OPTIONS, POST"))),
+        (Signing, "/signature", post(sign::create).options(allow("OPTIONS, POST"))),
+        (Signing, "/video-signature", post(video::create).options(allow("OPTIONS, POST"))),
+        (Login, "/auth/zoom/start", get(login::start)),
+        (Login, "/auth/zoom/callback", get(login::callback)),
+        (Logout, "/auth/zoom/sign-out", post(login::logout).options(allow("OPTIONS, POST"))),
+        (Webhooks, "/webhooks/zoom", post(webhook::receive)),
+    ]
+}
+
+/// Every path of the route table, once each, in its order.
+pub fn paths() -> Vec<&'static str> {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for (_, path, _) in routes() {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+/// The whole application: the route table's groups behind their guards, and the layers every
+/// request passes through.
+pub fn app(state: AppState) -> Router {
+    let table = routes();
+    let mut router = Router::new();
+    for group in Group::ALL {
+        let in_group = table.iter().filter(|(g, _, _)| *g == group);
+        let routes = in_group.fold(Router::new(), |routes, (_, path, handler)| routes.route(path, handler.clone()));
+        router = router.merge(group.guard(routes, &state));
+    }
+    router
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Every route, outermost first; one stack, so axum wraps each route once, not once a layer.

@@ -110,7 +110,7 @@ impl AppState {
             options,
             rate_limiter,
             webhook_rate_limiter,
-            metrics: Metrics::default(),
+            metrics: Metrics::new(crate::http::paths()),
             spent_attempts: Arc::default(),
         };
         Self { inner: Arc::new(shared) }

@@ -85,7 +85,7 @@ pub fn write_line(metrics: &Metrics, facts: &AuditFacts, refusal: Option<&Refusa
         Action::Login { user } => {
             let user = user.as_deref().unwrap_or("-");
             let code = refusal.map_or("signed_in", |r| r.code);
-            metrics.record_sign_in(code);
+            metrics.record_login(code);
             let Access { method, route, status, .. } = *access;
             let (latency_us, client) = (access.latency_us(), facts.client);
             if refused {

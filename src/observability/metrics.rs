@@ -13,22 +13,8 @@ use prometheus_client::registry::Registry;
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-/// Routes are labelled by their pattern; anything else is one label, so a scanner trying random
-/// paths cannot grow the label set.
-const ROUTES: &[&str] = &[
-    "/",
-    "/signature",
-    "/healthz",
-    "/assets/join.js",
-    "/assets/join.css",
-    "/video-signature",
-    "/openapi.json",
-    "/auth/zoom/start",
-    "/auth/zoom/callback",
-    "/auth/zoom/session",
-    "/auth/zoom/sign-out",
-    "/webhooks/zoom",
-];
+/// The route label of a request no route matched: scanners trying random paths cannot grow the
+/// label set, since every other label is one of the route table's patterns.
 const OTHER_ROUTE: &str = "(unmatched)";
 
 /// Upper bounds of the latency histogram, in seconds.
@@ -139,20 +125,24 @@ struct BuildLabels {
 }
 
 pub struct Metrics {
+    /// The route table's path patterns: the `route` label's values, with [`OTHER_ROUTE`].
+    routes: Vec<&'static str>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     issued: Family<IssuedLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
     latency: Histogram,
-    sign_ins: Family<OutcomeLabels, Counter>,
+    /// `sign_ins`: logins with Zoom, by outcome.
+    logins: Family<OutcomeLabels, Counter>,
     user_tokens: Family<UserTokenLabels, Counter>,
     zoom_failures: Family<ZoomFailureLabels, Counter>,
     zoom_latency: Family<ZoomCallLabels, Histogram>,
     webhook_events: Family<WebhookLabels, Counter>,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The registry, its requests labelled by `routes` (the route table's path patterns).
+    pub fn new(routes: Vec<&'static str>) -> Self {
         let mut registry = Registry::with_prefix("zoom_signer");
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info.get_or_create(&BuildLabels { version: env!("CARGO_PKG_VERSION") }).set(1);
@@ -169,8 +159,8 @@ impl Default for Metrics {
         );
         let latency = Histogram::new(LATENCY_BUCKETS);
         registry.register("http_request_duration_seconds", "Time to answer a request", latency.clone());
-        let sign_ins = Family::default();
-        registry.register("sign_ins", "Sign-ins with Zoom, by outcome", sign_ins.clone());
+        let logins = Family::default();
+        registry.register("sign_ins", "Sign-ins with Zoom, by outcome", logins.clone());
         let user_tokens = Family::default();
         registry.register("user_tokens_issued", "ZAK and OBF tokens handed out, by kind", user_tokens.clone());
         let zoom_failures = Family::default();
@@ -180,23 +170,23 @@ impl Default for Metrics {
         let webhook_events = Family::default();
         registry.register("webhook_events", "Zoom webhook deliveries accepted, by event", webhook_events.clone());
         Self {
+            routes,
             registry,
             requests,
             issued,
             refusals,
             latency,
-            sign_ins,
+            logins,
             user_tokens,
             zoom_failures,
             zoom_latency,
             webhook_events,
         }
     }
-}
 
-impl Metrics {
+    /// A request answered: its matched route pattern (`None`: no route matched), status and time.
     pub fn record_request(&self, route: Option<&str>, status: u16, latency: Duration) {
-        let route = route.and_then(|r| ROUTES.iter().find(|known| **known == r)).copied().unwrap_or(OTHER_ROUTE);
+        let route = route.and_then(|r| self.routes.iter().find(|known| **known == r)).copied().unwrap_or(OTHER_ROUTE);
         self.requests.get_or_create(&RequestLabels { route, status }).inc();
         self.latency.observe(latency.as_secs_f64());
     }
@@ -216,9 +206,9 @@ impl Metrics {
         self.refusals.get_or_create(&RefusalLabels { reason }).inc();
     }
 
-    /// A sign-in's outcome: `signed_in`, or why it failed (`access_denied`, `bad_state`, …).
-    pub fn record_sign_in(&self, outcome: &'static str) {
-        self.sign_ins.get_or_create(&OutcomeLabels { outcome }).inc();
+    /// A login's outcome: `signed_in`, or why it failed (`access_denied`, `bad_state`, …).
+    pub fn record_login(&self, outcome: &'static str) {
+        self.logins.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     pub fn record_user_token(&self, kind: UserTokenKind) {
@@ -255,7 +245,7 @@ mod tests {
 
     #[test]
     fn unknown_routes_share_one_label() {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new(vec!["/signature"]);
         for path in ["/a", "/b", "/c"] {
             metrics.record_request(Some(path), 404, Duration::from_micros(50));
         }
@@ -271,7 +261,7 @@ mod tests {
 
     #[test]
     fn signatures_are_counted_by_role_and_format() {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new(vec!["/signature"]);
         metrics.record_issued(Some(Role::Host), SignatureKind::Legacy);
         metrics.record_issued(None, SignatureKind::Jwt);
         metrics.record_refusal("host_disabled");
@@ -285,7 +275,7 @@ mod tests {
 
     #[test]
     fn webhook_events_are_counted_by_kind() {
-        let metrics = Metrics::default();
+        let metrics = Metrics::new(vec!["/signature"]);
         metrics.record_webhook_event(WebhookEventKind::AppDeauthorized);
         metrics.record_webhook_event(WebhookEventKind::Other);
         metrics.record_webhook_event(WebhookEventKind::Other);

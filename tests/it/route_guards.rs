@@ -122,3 +122,30 @@ async fn every_route_but_the_free_ones_counts_against_the_rate_limit() {
         assert!(counted.iter().any(|c| c == route), "{route} not among the counted {counted:?}");
     }
 }
+
+#[tokio::test]
+async fn the_404_names_every_path_of_the_route_table() {
+    let reply = send_to(test_state(), get("/no/such/path")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reason = &reply.reasons()[0].1;
+    for path in router_paths() {
+        assert!(
+            reason.contains(&format!(" {path},")) || reason.contains(&format!(" {path} ")),
+            "{path} not in {reason}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_route_is_counted_under_its_own_label() {
+    let state = test_state();
+    for path in router_paths() {
+        send_to(state.clone(), get(&path)).await;
+    }
+    send_to(state.clone(), get("/no/such/path")).await;
+    let metrics = state.metrics.render();
+    for path in router_paths() {
+        assert!(metrics.contains(&format!("route=\"{path}\"")), "{path} is not a label of\n{metrics}");
+    }
+    assert!(metrics.contains("route=\"(unmatched)\""), "{metrics}");
+}

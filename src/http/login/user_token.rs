@@ -42,7 +42,7 @@ pub async fn user_token(
             match meeting {
                 Ok(meeting) if meeting.is_hosted_by(&session.user_id, &session.email) => {}
                 Ok(_) | Err(ZoomError::MeetingNotFound { .. }) => {
-                    return Err(ApiError::NotMeetingHost { signed_in_as: session.who().to_owned() });
+                    return Err(ApiError::NotMeetingHost { logged_in_as: session.who().to_owned() });
                 }
                 Err(error) => return Err(zoom_failure(error, Endpoint::Meeting)),
             }
