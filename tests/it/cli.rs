@@ -304,3 +304,46 @@ fn the_example_configuration_starts_the_service_once_credentials_are_filled_in()
     let log = running.stop();
     assert!(!log.contains(CANARY));
 }
+
+/// The README's configuration table: `(variable, flag, default)` per row.
+fn readme_settings() -> Vec<(String, String, String)> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme.split("| Variable | Flag | Default | Meaning |").nth(1).expect("the configuration table");
+    let cell = |text: &str| text.trim().trim_matches('`').to_owned();
+    table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.split('|').collect();
+            (cell(cells[1]), cell(cells[2]), cells[3].trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_lists_every_setting_with_the_default_the_binary_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, help) = run(signer_in(dir.path()).arg("--help"));
+    let rows = readme_settings();
+    let mut checked = 0;
+    for line in help.lines().filter(|l| l.contains("[env: ")) {
+        let variable = line.split("[env: ").nth(1).unwrap().split(']').next().unwrap();
+        let row = rows.iter().find(|(v, _, _)| v == variable);
+        let (_, flag, default) =
+            row.unwrap_or_else(|| panic!("README's configuration table has no row for {variable}"));
+        assert!(help.contains(&format!("{flag} <")) || help.contains(&format!("{flag}\n")), "{variable}: {flag}");
+        if let Some(value) = line.split("[default: ").nth(1).map(|d| d.trim_end_matches(']')) {
+            let value = if value == "\"\"" { "—" } else { value };
+            assert!(default.contains(value), "{variable}: README says {default}, the binary {value}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} settings in --help");
+    for (variable, _, _) in &rows {
+        assert!(
+            variable == "—" || help.contains(&format!("[env: {variable}]")),
+            "README lists {variable}, the binary has none"
+        );
+    }
+}
