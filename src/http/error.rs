@@ -223,7 +223,7 @@ fn not_found_reason() -> &'static str {
 }
 
 /// Whole seconds, rounded up, and at least 1: `Retry-After: 0` would invite an instant retry.
-fn retry_seconds(wait: Duration) -> u64 {
+pub fn retry_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.as_secs() == 0))
 }
 

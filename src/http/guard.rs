@@ -11,6 +11,7 @@
 use crate::access::origin::OriginVerdict;
 use crate::access::{ClientIp, RateLimiter};
 use crate::http::error::ApiError;
+use crate::http::login;
 use crate::http::state::AppState;
 use crate::observability::audit::{Action, AuditFacts, SignatureFacts, WebhookFacts};
 use axum::extract::Request;
@@ -46,6 +47,13 @@ struct Rules {
     subject: Option<fn() -> Action>,
     /// Which bucket the group's requests are counted in.
     bucket: Bucket,
+    /// How a refusal is answered: as the API answers (JSON), or as a page for a person.
+    refusal: fn(&AppState, ApiError) -> Response,
+}
+
+/// A guard's refusal as the API answers it.
+fn api_refusal(_: &AppState, error: ApiError) -> Response {
+    error.into_response()
 }
 
 /// The per-client rate limits.
@@ -61,20 +69,22 @@ impl GuardLayer {
     /// The signing routes: origin and CORS, rate limit; every request audited as a signature's.
     pub fn signing(state: &AppState) -> Self {
         let subject = Some((|| Action::Signature(SignatureFacts::default())) as fn() -> Action);
-        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api } }
+        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api, refusal: api_refusal } }
     }
 
     /// Signing out of Zoom: a foreign page may not sign a person out either; audited.
     pub fn logout(state: &AppState) -> Self {
         let subject = Some((|| Action::Logout { user: None }) as fn() -> Action);
-        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api } }
+        Self { state: state.clone(), rules: Rules { origin: true, subject, bucket: Bucket::Api, refusal: api_refusal } }
     }
 
     /// The login's navigations (to Zoom and back): no origin rule (a browser sends none on a
     /// navigation), but each counts against the rate limit, since the service calls Zoom with the
-    /// app's credentials for them; audited where the handler says so (the callback).
+    /// app's credentials for them; audited where the handler says so (the callback). A person
+    /// navigates here, so a refusal is a page that says what to do.
     pub fn login(state: &AppState) -> Self {
-        Self { state: state.clone(), rules: Rules { origin: false, subject: None, bucket: Bucket::Api } }
+        let rules = Rules { origin: false, subject: None, bucket: Bucket::Api, refusal: login::refusal_page };
+        Self { state: state.clone(), rules }
     }
 
     /// Zoom's webhooks: no origin rule (Zoom calls server to server, with no `Origin`; what
@@ -83,7 +93,8 @@ impl GuardLayer {
     /// audited, refused or not.
     pub fn webhook(state: &AppState) -> Self {
         let subject = Some((|| Action::Webhook(WebhookFacts::default())) as fn() -> Action);
-        Self { state: state.clone(), rules: Rules { origin: false, subject, bucket: Bucket::Webhook } }
+        let rules = Rules { origin: false, subject, bucket: Bucket::Webhook, refusal: api_refusal };
+        Self { state: state.clone(), rules }
     }
 }
 
@@ -142,7 +153,7 @@ where
             rate_limit(&self.state, self.rules.bucket, client)
         };
         let step = match refusal {
-            Some(refusal) => Step::Answered(Some(refusal.into_response())),
+            Some(refusal) => Step::Answered(Some((self.rules.refusal)(&self.state, refusal))),
             None => Step::Running(self.inner.call(request)),
         };
         Guarded { step, origin, client: Some(client), subject }

@@ -654,7 +654,12 @@ async fn the_login_routes_count_against_the_clients_rate_limit() {
     for path in ["/auth/zoom/start", "/auth/zoom/callback?code=c&state=s"] {
         let refused = send_to(state.clone(), get(path)).await;
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
-        assert!(refused.header(header::RETRY_AFTER).parse::<u64>().unwrap() > 0, "{path}");
+        let wait = refused.header(header::RETRY_AFTER).parse::<u64>().unwrap();
+        assert!(wait > 0, "{path}");
+        // A person navigated here: a page, saying when to try again.
+        assert_eq!(refused.header(header::CONTENT_TYPE), "text/html; charset=utf-8", "{path}");
+        let page = String::from_utf8_lossy(&refused.body).into_owned();
+        assert!(page.contains(&format!("Wait {wait} seconds, then try again")), "{page}");
     }
     assert_eq!(zoom.calls(Route::Token), 1);
 }

@@ -1,9 +1,11 @@
 //! What the person sees when a login does not finish: a small page saying what happened, with a
 //! way to try again. It is also what the audit line says (its code and reason).
 
+use crate::http::error::{ApiError, retry_seconds};
+use crate::http::state::AppState;
 use crate::observability::audit::RefusalReason;
 use crate::zoom::ZoomError;
-use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -84,6 +86,29 @@ impl CallbackFailure {
         response.extensions_mut().insert(RefusalReason { code: self.code, reason: self.what.clone() });
         response
     }
+}
+
+/// A guard's refusal of a login navigation, for the person who made it: too many sign-ins from
+/// their address is a page saying when to try again (with `Retry-After`); anything else as the
+/// API answers it.
+pub fn refusal_page(state: &AppState, error: ApiError) -> Response {
+    let ApiError::TooManyRequests { retry_after } = error else { return error.into_response() };
+    let seconds = retry_seconds(retry_after);
+    let what = format!(
+        "There have been too many sign-in attempts from your network in a short time. Wait {seconds} seconds, \
+         then try again."
+    );
+    let failure = CallbackFailure {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "rate_limited",
+        what,
+        return_to: None,
+        spends_attempt: false,
+    };
+    let home = state.secrets().login.as_ref().map_or_else(|| "/".to_owned(), |login| login.home().to_owned());
+    let mut response = failure.page(&home);
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// Text for HTML (content and attribute values).

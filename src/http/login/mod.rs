@@ -11,6 +11,7 @@ mod user_token;
 pub use cookies::{
     ATTEMPT_LIFETIME, CookieTooLarge, Login, LoginAttempt, MAX_COOKIE_BYTES, Session, SpentAttempts, is_local_path,
 };
+pub use failure::refusal_page;
 pub use user_token::user_token;
 
 use crate::http::error::ApiError;
