@@ -22,10 +22,6 @@ impl TokenSet {
         self.digests.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.digests.len()
-    }
-
     /// Whether `presented` is one of the tokens. Looks at every token, whatever matches.
     pub fn contains(&self, presented: &str) -> bool {
         let presented = digest(presented);

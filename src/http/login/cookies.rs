@@ -100,16 +100,6 @@ impl Login {
         &self.cookies.path
     }
 
-    /// The session cookie's name (`__Host-zoom_signer_session` behind https at `/`).
-    pub fn session_cookie(&self) -> &str {
-        &self.cookies.session
-    }
-
-    /// The login attempt cookie's name.
-    pub fn attempt_cookie(&self) -> &str {
-        &self.cookies.attempt
-    }
-
     /// The signed-in session, if the request carries exactly one that is intact and not expired.
     pub fn session(&self, headers: &HeaderMap, now: u64) -> Option<Session> {
         let session: Session = self.read(headers, &self.cookies.session)?;
