@@ -124,51 +124,53 @@ async fn sighup_rotates_the_webhook_secret() {
     assert!(!log.contains("webhook-secret-token-"), "{log}");
 }
 
-/// The service on `port` with the login on against `zoom`, its OAuth client from `client`
-/// settings, its session keys from a file holding `keys`.
-fn running_with_login(
-    files: &SecretFiles,
-    port: u16,
-    zoom: &StandInZoom,
-    client: &[(&str, String)],
-    keys: &str,
-) -> Running {
-    let keys_file = files.write("session-keys", keys);
+/// Where the service under test takes its OAuth client from.
+enum OAuthClient {
+    /// `ZOOM_OAUTH_CLIENT_ID` and `ZOOM_OAUTH_CLIENT_SECRET_FILE` (the file `oauth-secret`).
+    OwnSecretFile,
+    /// The Meeting SDK pair, its secret from the file `sdk-secret` (one General app does both).
+    SdkSecretFile,
+    /// The Meeting SDK pair, in the environment.
+    SdkPair,
+}
+
+/// The service with the login on against a stand-in Zoom made for it, its OAuth client from
+/// `client`, its session keys from the file `session-keys` holding `keys`.
+fn running_with_login(client: OAuthClient, keys: &str) -> (SecretFiles, StandInZoom, Running) {
+    let files = SecretFiles::new();
+    let port = crate::helpers::free_port();
+    let zoom = stand_in_zoom_for(&format!("http://127.0.0.1:{port}/"), None);
+    let config = zoom.config().clone();
     let mut command = signer_in(files.dir());
     command
         .env("PORT", port.to_string())
         .env("SIGNER_RATE_LIMIT", "off")
         .env("SIGNER_ZOOM_SIGN_IN", "on")
         .env("SIGNER_PUBLIC_URL", format!("http://127.0.0.1:{port}/"))
-        .env("SIGNER_SESSION_KEY_FILE", keys_file)
+        .env("SIGNER_SESSION_KEY_FILE", files.write("session-keys", keys))
         .env("SIGNER_ZOOM_OAUTH_URL", zoom.oauth_url().as_str())
         .env("SIGNER_ZOOM_API_URL", zoom.api_url().as_str());
-    for (name, value) in client {
-        command.env(name, value);
-    }
+    match client {
+        OAuthClient::OwnSecretFile => command
+            .env("ZOOM_MEETING_SDK_KEY", "meeting-key")
+            .env("ZOOM_MEETING_SDK_SECRET", "meeting-secret")
+            .env("ZOOM_OAUTH_CLIENT_ID", &config.client_id)
+            .env("ZOOM_OAUTH_CLIENT_SECRET_FILE", files.write("oauth-secret", &config.client_secret)),
+        OAuthClient::SdkSecretFile => command
+            .env("ZOOM_MEETING_SDK_KEY", &config.client_id)
+            .env("ZOOM_MEETING_SDK_SECRET_FILE", files.write("sdk-secret", &config.client_secret)),
+        OAuthClient::SdkPair => {
+            command.env("ZOOM_MEETING_SDK_KEY", &config.client_id).env("ZOOM_MEETING_SDK_SECRET", &config.client_secret)
+        }
+    };
     let running = Running::start(&mut command);
     assert_eq!(running.addr.port(), port);
-    running
-}
-
-/// A stand-in Zoom whose app's redirect URI is that of a service on `port` of 127.0.0.1.
-fn zoom_for(port: u16) -> StandInZoom {
-    stand_in_zoom_for(&format!("http://127.0.0.1:{port}/"), None)
+    (files, zoom, running)
 }
 
 #[tokio::test]
 async fn sighup_rotates_the_oauth_client_secret() {
-    let files = SecretFiles::new();
-    let port = crate::helpers::free_port();
-    let zoom = zoom_for(port);
-    let config = zoom.config().clone();
-    let client = [
-        ("ZOOM_MEETING_SDK_KEY", "meeting-key".to_owned()),
-        ("ZOOM_MEETING_SDK_SECRET", "meeting-secret".to_owned()),
-        ("ZOOM_OAUTH_CLIENT_ID", config.client_id.clone()),
-        ("ZOOM_OAUTH_CLIENT_SECRET_FILE", files.write("oauth-secret", &config.client_secret).display().to_string()),
-    ];
-    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let (files, zoom, mut running) = running_with_login(OAuthClient::OwnSecretFile, &key(1));
     assert!(log_in_over_http(running.addr, &zoom).await.succeeded());
     // The app's secret is rotated in the Marketplace: the old one stops working at Zoom.
     zoom.rotate_client_secret("rotated-oauth-secret-0123456789");
@@ -182,15 +184,7 @@ async fn sighup_rotates_the_oauth_client_secret() {
 
 #[tokio::test]
 async fn sighup_rotates_the_sdk_secret_that_is_also_the_oauth_client() {
-    let files = SecretFiles::new();
-    let port = crate::helpers::free_port();
-    let zoom = zoom_for(port);
-    let config = zoom.config().clone();
-    let client = [
-        ("ZOOM_MEETING_SDK_KEY", config.client_id.clone()),
-        ("ZOOM_MEETING_SDK_SECRET_FILE", files.write("sdk-secret", &config.client_secret).display().to_string()),
-    ];
-    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let (files, zoom, mut running) = running_with_login(OAuthClient::SdkSecretFile, &key(1));
     assert!(log_in_over_http(running.addr, &zoom).await.succeeded());
     zoom.rotate_client_secret("rotated-general-app-secret-0123");
     files.write("sdk-secret", "rotated-general-app-secret-0123");
@@ -204,13 +198,7 @@ async fn sighup_rotates_the_sdk_secret_that_is_also_the_oauth_client() {
 
 #[tokio::test]
 async fn session_keys_rotate_without_signing_anybody_out() {
-    let files = SecretFiles::new();
-    let port = crate::helpers::free_port();
-    let zoom = zoom_for(port);
-    let config = zoom.config().clone();
-    let client =
-        [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
-    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let (files, zoom, mut running) = running_with_login(OAuthClient::SdkPair, &key(1));
     let old = log_in_over_http(running.addr, &zoom).await;
     assert!(old.succeeded());
 
@@ -234,13 +222,7 @@ async fn session_keys_rotate_without_signing_anybody_out() {
 
 #[tokio::test]
 async fn a_bad_new_session_key_is_refused_and_the_old_one_kept() {
-    let files = SecretFiles::new();
-    let port = crate::helpers::free_port();
-    let zoom = zoom_for(port);
-    let config = zoom.config().clone();
-    let client =
-        [("ZOOM_MEETING_SDK_KEY", config.client_id.clone()), ("ZOOM_MEETING_SDK_SECRET", config.client_secret.clone())];
-    let mut running = running_with_login(&files, port, &zoom, &client, &key(1));
+    let (files, zoom, mut running) = running_with_login(OAuthClient::SdkPair, &key(1));
     let browser = log_in_over_http(running.addr, &zoom).await;
     files.write("session-keys", &format!("{},c2hvcnQ=", key(3)));
     let refusal = running.reload().unwrap_err();
